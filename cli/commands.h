@@ -17,5 +17,7 @@ int cmd_address(ft_cli *cli, int argc, char **argv);
 extern const char cmd_address_usage[];
 int cmd_digest(ft_cli *cli, int argc, char **argv);
 extern const char cmd_digest_usage[];
+int cmd_block(ft_cli *cli, int argc, char **argv);
+extern const char cmd_block_usage[];
 
 #endif

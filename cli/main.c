@@ -42,6 +42,7 @@ static const ft_command commands[] = {
      cmd_decode_usage},
     {"tx", cmd_tx, "show an indexed transaction", cmd_tx_usage},
     {"address", cmd_address, "investigate one address", cmd_address_usage},
+    {"block", cmd_block, "show indexed blocks (CSV, or JSON with --json)", cmd_block_usage},
     {"digest", cmd_digest, "print a SHA-256 over the whole index (for comparisons)",
      cmd_digest_usage},
     {"help", cmd_help, "list commands or show one command's usage", cmd_help_usage},

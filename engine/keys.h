@@ -14,4 +14,18 @@
 #define FT_CHAIN_BTC 0x01
 #define FT_CHAIN_ETH 0x02
 
+/* Record types (the first key byte). 0x00..0x0f belong to the UTXO ledger (engine/ledger.c,
+ * engine/query.c); later modules (labels, incidents, clusters, account chains) take 0x10 and
+ * up. docs/store-format.md has the grammar of each. */
+#define FT_KEY_SCHEMA 0x00     /* 0x00 0x00: store-wide schema record (engine/store.c) */
+#define FT_KEY_CHAIN 0x01      /* chain meta and checkpoint: network, tip, next ids */
+#define FT_KEY_BLOCK 0x02      /* height:u32be -> block record */
+#define FT_KEY_BLOCK_HASH 0x03 /* hash:32 -> height */
+#define FT_KEY_TX 0x04         /* tx id:u64be -> tx record (inputs and outputs inline) */
+#define FT_KEY_TXID 0x05       /* txid:32 -> tx id */
+#define FT_KEY_SPEND 0x06      /* out id:u64be -> spending tx id and input index */
+#define FT_KEY_ADDR 0x07       /* address key bytes -> addr id */
+#define FT_KEY_ADDR_ID 0x08    /* addr id:u64be -> address key bytes */
+#define FT_KEY_HIST 0x09       /* addr id:u64be tx id:u64be dir:u8 index:u32be -> value */
+
 #endif

@@ -43,8 +43,9 @@ ft_status ft_ledger_open(ft_ledger **out, ft_store *st, uint8_t chain, const cha
 /* Drops anything staged and frees the ledger (the store stays open). */
 void ft_ledger_close(ft_ledger *lg);
 
-/* The tip including staged blocks. */
-ft_status ft_ledger_tip(ft_ledger *lg, ft_ledger_tip *tip, ft_err *err) FT_WARN_UNUSED;
+/* The tip including staged blocks. (Named ft_ledger_get_tip, not ft_ledger_tip: C does not
+ * allow a function and the type above to share a name.) */
+ft_status ft_ledger_get_tip(ft_ledger *lg, ft_ledger_tip *tip, ft_err *err) FT_WARN_UNUSED;
 
 /* The hash of the indexed (committed or staged) block at height; FT_ERR_NOTFOUND if none. */
 ft_status ft_ledger_block_hash(ft_ledger *lg, uint32_t height, uint8_t hash[32],
@@ -66,5 +67,10 @@ void ft_ledger_abort(ft_ledger *lg);
  * spends, address history and ids, in one atomic batch with the moved checkpoint. Nothing may
  * be staged. */
 ft_status ft_ledger_rollback(ft_ledger *lg, uint32_t height, ft_err *err) FT_WARN_UNUSED;
+
+/* Budget in bytes for the in-memory caches (unspent outputs, address ids); default 2 GiB.
+ * Checked after each commit: the older half is dropped until the caches fit (0: keep no
+ * cache across commits, every lookup of a committed output goes to the store). */
+void ft_ledger_set_cache_limit(ft_ledger *lg, size_t bytes);
 
 #endif

@@ -41,4 +41,17 @@ int ft_segwit_encode(char *out, const char *hrp, int version, const uint8_t *pro
 int ft_segwit_decode(int *version, uint8_t *prog, size_t cap, const char *hrp,
                      const char *text) FT_WARN_UNUSED;
 
+/* Generic bech32 strings (BIP 173) and bech32m (BIP 350), below the segwit layer. */
+#define FT_BECH32 1
+#define FT_BECH32M 2
+/* Writes hrp '1' data(5-bit values) checksum into out (out_cap bytes, at most 90 characters
+ * plus NUL); hrp must be lowercase. Returns 1, or 0 if it does not fit or a value is > 31. */
+int ft_bech32_encode(char *out, size_t out_cap, const char *hrp, const uint8_t *data,
+                     size_t data_len, int variant) FT_WARN_UNUSED;
+/* Decodes a bech32 or bech32m string: returns FT_BECH32 or FT_BECH32M, the lowercase hrp in
+ * hrp (hrp_cap bytes) and the 5-bit data values without the checksum in data (*data_len);
+ * 0 if the string is neither (length, characters, mixed case, checksum). */
+int ft_bech32_decode(char *hrp, size_t hrp_cap, uint8_t *data, size_t data_cap,
+                     size_t *data_len, const char *text) FT_WARN_UNUSED;
+
 #endif

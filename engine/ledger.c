@@ -1,0 +1,1080 @@
+/*
+ * ledger.c — staging UTXO blocks into the store, committing them with the checkpoint, and
+ * rolling them back (see ledger.h; docs/store-format.md has every key and value).
+ *
+ * Writes: each appended block becomes puts in one ft_store_batch — the block record, its hash,
+ * one compact record per tx (inputs resolved to the output they spend, outputs with value,
+ * address id and script type), txid → tx id, one spend record per input (keyed by the spent
+ * output, so spending never rewrites the output's tx), one history row per input and output
+ * that has an address, and each new address in both directions. ft_ledger_commit adds the
+ * chain record (network, tip, next ids) to the same batch and writes it synced.
+ *
+ * Caches (what makes ingest fast; all of them may be dropped at any time after a commit):
+ *
+ *     utxo   (txid, vout) -> out id, tx id, value, addr id     unspent outputs seen lately
+ *            (txid, 0xffffffff) -> tx id, n_out                 coinbase txid marker (BIP 30)
+ *     spent  (txid, vout)                                       spent by a STAGED input
+ *     addrs  address key -> addr id
+ *
+ * A lookup that misses a cache falls back to the store, so a resumed run works with cold
+ * caches. Staged entries are never evicted (the store does not have them yet); eviction runs
+ * only after a commit, dropping the older half by id until the caches fit their budget. While
+ * the caches hold everything written since the chain was empty (`complete`), a miss is an
+ * answer and the store is not asked. Abort and rollback clear the caches: the next lookups go
+ * to the store, which is always right.
+ *
+ * Invariants: ids are dense and increase in chain order (tx by block then position, out =
+ * first out of its tx + vout, addr at first sight from 1; 0 = no address); a staged spend is in
+ * `spent` until its commit (so a second spend of an output the cache no longer holds is still
+ * caught); `cur` = `committed` + staged blocks.
+ */
+#include "engine/ledger.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/buf.h"
+#include "engine/hex.h"
+#include "engine/keys.h"
+#include "engine/log.h"
+#include "engine/query.h"
+#include "engine/reader.h"
+
+#include "engine/banned.h"
+
+#define COINBASE_MARKER UINT32_MAX
+#define DEFAULT_CACHE_BYTES ((size_t)2048 << 20)
+#define MAP_MIN_CAP 1024
+
+/* ---- hash maps (open addressing, linear probing, backward-shift deletion) ----------------- */
+
+typedef struct utxo_entry {
+    uint8_t txid[32];
+    uint32_t vout;
+    uint32_t used;
+    uint64_t out_id; /* the marker: first out id of the tx */
+    uint64_t tx_id;
+    uint64_t value;  /* the marker: n_out */
+    uint64_t addr_id;
+} utxo_entry;
+
+typedef struct utxo_map {
+    utxo_entry *e;
+    size_t cap; /* power of two, or 0 */
+    size_t count;
+} utxo_map;
+
+typedef struct addr_entry {
+    uint8_t len;
+    uint8_t bytes[FT_ADDR_KEY_MAX];
+    uint8_t used;
+    uint64_t id;
+} addr_entry;
+
+typedef struct addr_map {
+    addr_entry *e;
+    size_t cap;
+    size_t count;
+} addr_map;
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static size_t utxo_slot(const utxo_map *m, const uint8_t txid[32], uint32_t vout)
+{
+    uint64_t h = ft_get_u64le(txid) ^ ft_get_u64le(txid + 8) ^ ((uint64_t)vout << 32 | vout);
+    return (size_t)mix64(h) & (m->cap - 1);
+}
+
+static utxo_entry *utxo_find(utxo_map *m, const uint8_t txid[32], uint32_t vout)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = utxo_slot(m, txid, vout);; i = (i + 1) & (m->cap - 1)) {
+        utxo_entry *e = &m->e[i];
+        if (!e->used)
+            return NULL;
+        if (e->vout == vout && memcmp(e->txid, txid, 32) == 0)
+            return e;
+    }
+}
+
+static int utxo_insert_raw(utxo_map *m, const utxo_entry *src)
+{
+    for (size_t i = utxo_slot(m, src->txid, src->vout);; i = (i + 1) & (m->cap - 1)) {
+        utxo_entry *e = &m->e[i];
+        if (!e->used) {
+            *e = *src;
+            e->used = 1;
+            m->count++;
+            return 1;
+        }
+        if (e->vout == src->vout && memcmp(e->txid, src->txid, 32) == 0) {
+            *e = *src;
+            e->used = 1;
+            return 1;
+        }
+    }
+}
+
+static int utxo_resize(utxo_map *m, size_t cap)
+{
+    utxo_entry *ne = calloc(cap, sizeof *ne);
+    if (!ne)
+        return 0;
+    utxo_map nm = {ne, cap, 0};
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->e[i].used)
+            utxo_insert_raw(&nm, &m->e[i]);
+    free(m->e);
+    *m = nm;
+    return 1;
+}
+
+/* Inserts or replaces; 0 on allocation failure. */
+static int utxo_put(utxo_map *m, const utxo_entry *src)
+{
+    if (!m->cap || (m->count + 1) * 10 > m->cap * 7) {
+        size_t cap = m->cap ? m->cap * 2 : MAP_MIN_CAP;
+        if (!utxo_resize(m, cap))
+            return 0;
+    }
+    return utxo_insert_raw(m, src);
+}
+
+static void utxo_remove_at(utxo_map *m, utxo_entry *e)
+{
+    size_t i = (size_t)(e - m->e);
+    size_t mask = m->cap - 1;
+    m->e[i].used = 0;
+    m->count--;
+    /* Backward shift: move later members of the probe run into the hole when allowed. */
+    for (size_t j = (i + 1) & mask; m->e[j].used; j = (j + 1) & mask) {
+        size_t home = utxo_slot(m, m->e[j].txid, m->e[j].vout);
+        /* The entry at j may move to i if its home is not in the cyclic range (i, j]. */
+        int in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!in_range) {
+            m->e[i] = m->e[j];
+            m->e[j].used = 0;
+            i = j;
+        }
+    }
+}
+
+static void utxo_clear(utxo_map *m)
+{
+    free(m->e);
+    m->e = NULL;
+    m->cap = m->count = 0;
+}
+
+/* Resets to empty but keeps a small table's memory (the staged-spend set, cleared often). */
+static void utxo_reset(utxo_map *m)
+{
+    if (m->cap > (size_t)1 << 20) {
+        utxo_clear(m);
+    } else if (m->count) {
+        memset(m->e, 0, m->cap * sizeof *m->e);
+        m->count = 0;
+    }
+}
+
+static size_t addr_slot(const addr_map *m, const ft_addr_key *k)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ k->len;
+    for (size_t i = 0; i < k->len; i++) {
+        h ^= k->bytes[i];
+        h *= 0x100000001b3ULL;
+    }
+    return (size_t)mix64(h) & (m->cap - 1);
+}
+
+static addr_entry *addr_find(addr_map *m, const ft_addr_key *k)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = addr_slot(m, k);; i = (i + 1) & (m->cap - 1)) {
+        addr_entry *e = &m->e[i];
+        if (!e->used)
+            return NULL;
+        if (e->len == k->len && memcmp(e->bytes, k->bytes, k->len) == 0)
+            return e;
+    }
+}
+
+static void addr_insert_raw(addr_map *m, const ft_addr_key *k, uint64_t id)
+{
+    for (size_t i = addr_slot(m, k);; i = (i + 1) & (m->cap - 1)) {
+        addr_entry *e = &m->e[i];
+        if (!e->used) {
+            e->used = 1;
+            e->len = k->len;
+            memcpy(e->bytes, k->bytes, k->len);
+            e->id = id;
+            m->count++;
+            return;
+        }
+        if (e->len == k->len && memcmp(e->bytes, k->bytes, k->len) == 0) {
+            e->id = id;
+            return;
+        }
+    }
+}
+
+static int addr_resize(addr_map *m, size_t cap)
+{
+    addr_entry *ne = calloc(cap, sizeof *ne);
+    if (!ne)
+        return 0;
+    addr_map nm = {ne, cap, 0};
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->e[i].used)
+            continue;
+        ft_addr_key k;
+        k.len = m->e[i].len;
+        memcpy(k.bytes, m->e[i].bytes, k.len);
+        addr_insert_raw(&nm, &k, m->e[i].id);
+    }
+    free(m->e);
+    *m = nm;
+    return 1;
+}
+
+static int addr_put(addr_map *m, const ft_addr_key *k, uint64_t id)
+{
+    if (!m->cap || (m->count + 1) * 10 > m->cap * 7) {
+        if (!addr_resize(m, m->cap ? m->cap * 2 : MAP_MIN_CAP))
+            return 0;
+    }
+    addr_insert_raw(m, k, id);
+    return 1;
+}
+
+static void addr_clear(addr_map *m)
+{
+    free(m->e);
+    m->e = NULL;
+    m->cap = m->count = 0;
+}
+
+static size_t cap_for(size_t count)
+{
+    size_t cap = MAP_MIN_CAP;
+    while (cap * 7 < count * 10 + 10)
+        cap *= 2;
+    return cap;
+}
+
+/* ---- the ledger -------------------------------------------------------------------------- */
+
+typedef struct ledger_state {
+    int has_tip;
+    uint32_t tip_height;
+    uint8_t tip_hash[32];
+    uint64_t next_tx;
+    uint64_t next_out;
+    uint64_t next_addr;
+} ledger_state;
+
+struct ft_ledger {
+    ft_store *st;
+    uint8_t chain;
+    char network[FT_QUERY_NETWORK_MAX];
+    ft_store_batch *batch;
+    ft_buf val;
+    ledger_state committed;
+    ledger_state cur;
+    uint8_t (*staged)[32]; /* hashes of the staged blocks, from committed tip + 1 */
+    size_t n_staged;
+    size_t cap_staged;
+    utxo_map utxo;
+    utxo_map spent;
+    addr_map addrs;
+    int utxo_complete; /* the caches hold every output / address of the chain */
+    int addr_complete;
+    size_t cache_limit;
+};
+
+static void caches_drop(ft_ledger *lg)
+{
+    utxo_clear(&lg->utxo);
+    utxo_clear(&lg->spent);
+    addr_clear(&lg->addrs);
+    lg->utxo_complete = 0;
+    lg->addr_complete = 0;
+}
+
+static ft_status load_checkpoint(ft_ledger *lg, ft_err *err)
+{
+    ft_query_chainrec rec;
+    ft_status rc = ft_query_chain_get(lg->st, lg->chain, &rec, err);
+    memset(&lg->committed, 0, sizeof lg->committed);
+    lg->committed.next_addr = 1;
+    if (rc == FT_ERR_NOTFOUND) {
+        ft_err_clear(err);
+        lg->cur = lg->committed;
+        return FT_OK;
+    }
+    if (rc != FT_OK)
+        return rc;
+    if (strcmp(rec.network, lg->network) != 0)
+        return ft_err_set(err, FT_ERR_STATE, "index '%s' holds '%s' blocks, not '%s'",
+                          ft_store_path(lg->st), rec.network, lg->network);
+    if (rec.next_addr == 0)
+        return ft_err_set(err, FT_ERR_CORRUPT, "index '%s': corrupt chain record (address ids)",
+                          ft_store_path(lg->st));
+    lg->committed.has_tip = rec.has_tip;
+    lg->committed.tip_height = rec.tip_height;
+    memcpy(lg->committed.tip_hash, rec.tip_hash, 32);
+    lg->committed.next_tx = rec.next_tx;
+    lg->committed.next_out = rec.next_out;
+    lg->committed.next_addr = rec.next_addr;
+    lg->cur = lg->committed;
+    return FT_OK;
+}
+
+ft_status ft_ledger_open(ft_ledger **out, ft_store *st, uint8_t chain, const char *network,
+                         ft_err *err)
+{
+    *out = NULL;
+    if (!st || !network || !*network || strlen(network) >= FT_QUERY_NETWORK_MAX)
+        return ft_err_set(err, FT_ERR_ARG, "ledger needs a store and a network name");
+    ft_ledger *lg = calloc(1, sizeof *lg);
+    if (!lg)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory opening the ledger");
+    lg->st = st;
+    lg->chain = chain;
+    memcpy(lg->network, network, strlen(network) + 1);
+    ft_buf_init(&lg->val);
+    lg->cache_limit = DEFAULT_CACHE_BYTES;
+    lg->batch = ft_store_batch_new();
+    if (!lg->batch) {
+        free(lg);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory opening the ledger");
+    }
+    ft_status rc = load_checkpoint(lg, err);
+    if (rc != FT_OK) {
+        ft_ledger_close(lg);
+        return rc;
+    }
+    lg->utxo_complete = lg->addr_complete = !lg->committed.has_tip;
+    *out = lg;
+    return FT_OK;
+}
+
+void ft_ledger_close(ft_ledger *lg)
+{
+    if (!lg)
+        return;
+    ft_store_batch_free(lg->batch);
+    ft_buf_release(&lg->val);
+    free(lg->staged);
+    caches_drop(lg);
+    free(lg);
+}
+
+void ft_ledger_set_cache_limit(ft_ledger *lg, size_t bytes)
+{
+    lg->cache_limit = bytes;
+}
+
+ft_status ft_ledger_get_tip(ft_ledger *lg, ft_ledger_tip *tip, ft_err *err)
+{
+    (void)err;
+    memset(tip, 0, sizeof *tip);
+    tip->empty = !lg->cur.has_tip;
+    tip->height = lg->cur.tip_height;
+    memcpy(tip->hash, lg->cur.tip_hash, 32);
+    return FT_OK;
+}
+
+ft_status ft_ledger_block_hash(ft_ledger *lg, uint32_t height, uint8_t hash[32], ft_err *err)
+{
+    memset(hash, 0, 32);
+    if (!lg->cur.has_tip || height > lg->cur.tip_height)
+        return ft_err_set(err, FT_ERR_NOTFOUND, "no block at height %u in the index", height);
+    if (lg->n_staged) {
+        uint32_t first = lg->cur.tip_height - (uint32_t)(lg->n_staged - 1);
+        if (height >= first) {
+            memcpy(hash, lg->staged[height - first], 32);
+            return FT_OK;
+        }
+    }
+    ft_query_blockrec rec;
+    ft_status rc = ft_query_block_get(lg->st, lg->chain, height, &rec, err);
+    if (rc != FT_OK)
+        return rc;
+    memcpy(hash, rec.hash, 32);
+    return FT_OK;
+}
+
+size_t ft_ledger_staged_bytes(const ft_ledger *lg)
+{
+    return ft_store_batch_size(lg->batch);
+}
+
+void ft_ledger_abort(ft_ledger *lg)
+{
+    ft_store_batch_clear(lg->batch);
+    lg->cur = lg->committed;
+    lg->n_staged = 0;
+    /* Staged outputs, spends and addresses are in the caches: drop them all. */
+    caches_drop(lg);
+}
+
+/* ---- append ------------------------------------------------------------------------------ */
+
+static void put_ver_compact(ft_ledger *lg, const uint8_t *k, size_t kl, uint64_t v)
+{
+    uint8_t buf[10];
+    buf[0] = 1;
+    size_t n = 1 + ft_put_compact(buf + 1, v);
+    ft_store_batch_put(lg->batch, k, kl, buf, n);
+}
+
+static void put_hist(ft_ledger *lg, uint64_t addr_id, uint64_t tx_id, uint8_t dir, uint32_t index,
+                     uint64_t value)
+{
+    uint8_t k[FT_QUERY_HIST_KEY_LEN];
+    ft_query_key_hist(k, lg->chain, addr_id, tx_id, dir, index);
+    put_ver_compact(lg, k, sizeof k, value);
+}
+
+static void fmt_outpoint(char *out, size_t cap, const uint8_t txid[32], uint32_t vout)
+{
+    char hex[65];
+    ft_hex_encode_rev(hex, txid, 32);
+    snprintf(out, cap, "%s:%u", hex, vout);
+}
+
+typedef struct resolved {
+    uint64_t out_id;
+    uint64_t tx_id;
+    uint64_t value;
+    uint64_t addr_id;
+} resolved;
+
+/* Finds and consumes the unspent output (txid, vout): cache, then the store. */
+static ft_status spend_output(ft_ledger *lg, const uint8_t txid[32], uint32_t vout, resolved *res,
+                              ft_err *err)
+{
+    char op[80];
+    memset(res, 0, sizeof *res);
+    utxo_entry *e = vout != COINBASE_MARKER ? utxo_find(&lg->utxo, txid, vout) : NULL;
+    if (e) {
+        res->out_id = e->out_id;
+        res->tx_id = e->tx_id;
+        res->value = e->value;
+        res->addr_id = e->addr_id;
+        utxo_remove_at(&lg->utxo, e);
+        goto mark;
+    }
+    if (utxo_find(&lg->spent, txid, vout)) {
+        fmt_outpoint(op, sizeof op, txid, vout);
+        return ft_err_set(err, FT_ERR_STATE, "input spends output '%s' that is already spent",
+                          op);
+    }
+    /* Not cached: ask the store (an output of a committed block evicted from the cache, an
+     * OP_RETURN output, or a resumed run). Valid chains rarely get here while the cache is
+     * complete, so the store is always asked: it also names the right cause of an error. */
+    uint64_t tx_id;
+    ft_status rc = ft_query_tx_id(lg->st, lg->chain, txid, &tx_id, err);
+    if (rc == FT_ERR_NOTFOUND)
+        goto unknown;
+    if (rc != FT_OK)
+        return rc;
+    ft_query_txrec rec;
+    rc = ft_query_txrec_get(lg->st, lg->chain, tx_id, &rec, err);
+    if (rc != FT_OK)
+        return rc == FT_ERR_NOTFOUND ? FT_ERR_CORRUPT : rc;
+    if (vout >= rec.n_out) {
+        ft_query_txrec_release(&rec);
+        goto unknown;
+    }
+    res->out_id = rec.first_out + vout;
+    res->tx_id = tx_id;
+    res->value = rec.out[vout].value;
+    res->addr_id = rec.out[vout].addr_id;
+    ft_query_txrec_release(&rec);
+    uint64_t by_tx;
+    uint32_t by_vin;
+    rc = ft_query_spend_get(lg->st, lg->chain, res->out_id, &by_tx, &by_vin, err);
+    if (rc == FT_OK) {
+        fmt_outpoint(op, sizeof op, txid, vout);
+        return ft_err_set(err, FT_ERR_STATE,
+                          "input spends output '%s' that tx %llu input %u already spent", op,
+                          (unsigned long long)by_tx, by_vin);
+    }
+    if (rc != FT_ERR_NOTFOUND)
+        return rc;
+    ft_err_clear(err);
+mark:;
+    utxo_entry s;
+    memset(&s, 0, sizeof s);
+    memcpy(s.txid, txid, 32);
+    s.vout = vout;
+    if (!utxo_put(&lg->spent, &s))
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory staging a spend");
+    return FT_OK;
+unknown:
+    fmt_outpoint(op, sizeof op, txid, vout);
+    return ft_err_set(err, FT_ERR_STATE, "input spends unknown output '%s'", op);
+}
+
+/* The id of address key k, assigning the next one (and staging both records) at first sight. */
+static ft_status address_id(ft_ledger *lg, const ft_addr_key *k, uint64_t *id, ft_err *err)
+{
+    *id = 0;
+    if (k->len == 0)
+        return FT_OK;
+    if (k->len > FT_ADDR_KEY_MAX)
+        return ft_err_set(err, FT_ERR_ARG, "address key of %u bytes", (unsigned)k->len);
+    addr_entry *e = addr_find(&lg->addrs, k);
+    if (e) {
+        *id = e->id;
+        return FT_OK;
+    }
+    if (!lg->addr_complete) {
+        ft_status rc = ft_query_addr_id(lg->st, lg->chain, k, id, err);
+        if (rc == FT_OK) {
+            if (!addr_put(&lg->addrs, k, *id))
+                return ft_err_set(err, FT_ERR_NOMEM, "out of memory caching an address");
+            return FT_OK;
+        }
+        if (rc != FT_ERR_NOTFOUND)
+            return rc;
+        ft_err_clear(err);
+    }
+    *id = lg->cur.next_addr++;
+    uint8_t key[FT_QUERY_KEY_MAX];
+    size_t kl = ft_query_key_addr(key, lg->chain, k);
+    put_ver_compact(lg, key, kl, *id);
+    uint8_t val[1 + FT_ADDR_KEY_MAX];
+    val[0] = 1;
+    memcpy(val + 1, k->bytes, k->len);
+    kl = ft_query_key_addr_id(key, lg->chain, *id);
+    ft_store_batch_put(lg->batch, key, kl, val, 1 + (size_t)k->len);
+    if (!addr_put(&lg->addrs, k, *id))
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory caching an address");
+    return FT_OK;
+}
+
+/* BIP 30: is txid (a coinbase's) already used? On yes, *dup_of is that tx and its cached
+ * outputs are dropped: the new tx's outputs replace them. */
+static ft_status coinbase_dup(ft_ledger *lg, const uint8_t txid[32], int *has_dup,
+                              uint64_t *dup_of, ft_err *err)
+{
+    *has_dup = 0;
+    *dup_of = 0;
+    uint64_t n_out = 0;
+    utxo_entry *m = utxo_find(&lg->utxo, txid, COINBASE_MARKER);
+    if (m) {
+        *has_dup = 1;
+        *dup_of = m->tx_id;
+        n_out = m->value;
+    } else if (!lg->utxo_complete) {
+        ft_status rc = ft_query_tx_id(lg->st, lg->chain, txid, dup_of, err);
+        if (rc == FT_ERR_NOTFOUND) {
+            ft_err_clear(err);
+            return FT_OK;
+        }
+        if (rc != FT_OK)
+            return rc;
+        ft_query_txrec rec;
+        rc = ft_query_txrec_get(lg->st, lg->chain, *dup_of, &rec, err);
+        if (rc != FT_OK)
+            return rc == FT_ERR_NOTFOUND ? FT_ERR_CORRUPT : rc;
+        n_out = rec.n_out;
+        ft_query_txrec_release(&rec);
+        *has_dup = 1;
+    } else {
+        return FT_OK;
+    }
+    for (uint64_t v = 0; v < n_out && v < COINBASE_MARKER; v++) {
+        utxo_entry *e = utxo_find(&lg->utxo, txid, (uint32_t)v);
+        if (e)
+            utxo_remove_at(&lg->utxo, e);
+    }
+    char hex[65];
+    ft_hex_encode_rev(hex, txid, 32);
+    ft_log(FT_LOG_INFO, "duplicate coinbase txid %s (BIP 30): it now names tx %llu, not %llu",
+           hex, (unsigned long long)lg->cur.next_tx, (unsigned long long)*dup_of);
+    return FT_OK;
+}
+
+static ft_status append_tx(ft_ledger *lg, const ft_utxo_block *b, const ft_utxo_tx *tx,
+                           ft_err *err)
+{
+    ft_status rc;
+    if ((tx->n_in && !tx->in && !tx->coinbase) || (tx->n_out && !tx->out))
+        return ft_err_set(err, FT_ERR_ARG, "tx with counts but no arrays");
+    if (!tx->coinbase && tx->n_in == 0)
+        return ft_err_set(err, FT_ERR_ARG, "tx without inputs");
+    uint64_t tx_id = lg->cur.next_tx;
+    uint64_t first_out = lg->cur.next_out;
+    if (first_out > UINT64_MAX - tx->n_out)
+        return ft_err_set(err, FT_ERR_LIMIT, "output ids exhausted");
+    int has_dup = 0;
+    uint64_t dup_of = 0;
+    if (tx->coinbase) {
+        rc = coinbase_dup(lg, tx->txid, &has_dup, &dup_of, err);
+        if (rc != FT_OK)
+            return rc;
+    }
+    ft_buf *v = &lg->val;
+    ft_buf_reset(v);
+    ft_buf_u8(v, 1);
+    ft_buf_append(v, tx->txid, 32);
+    ft_buf_compact(v, b->height);
+    ft_buf_compact(v, (uint64_t)b->time);
+    ft_buf_u8(v, (uint8_t)((tx->coinbase ? 1 : 0) | (has_dup ? 2 : 0)));
+    if (has_dup)
+        ft_buf_compact(v, dup_of);
+    ft_buf_compact(v, first_out);
+    ft_buf_compact(v, tx->n_in);
+    ft_buf_compact(v, tx->n_out);
+
+    ft_u128 in_sum = 0, out_sum = 0;
+    uint8_t k[FT_QUERY_KEY_MAX];
+    size_t kl;
+    if (!tx->coinbase) {
+        for (uint32_t i = 0; i < tx->n_in; i++) {
+            const ft_utxo_in *in = &tx->in[i];
+            resolved res;
+            rc = spend_output(lg, in->prev_txid, in->prev_vout, &res, err);
+            if (rc != FT_OK) {
+                char hex[65];
+                ft_hex_encode_rev(hex, tx->txid, 32);
+                ft_err_prefix(err, "tx %s input %u in block %u", hex, i, b->height);
+                return rc;
+            }
+            kl = ft_query_key_spend(k, lg->chain, res.out_id);
+            uint8_t sv[1 + 9 + 9];
+            sv[0] = 1;
+            size_t sn = 1 + ft_put_compact(sv + 1, tx_id);
+            sn += ft_put_compact(sv + sn, i);
+            ft_store_batch_put(lg->batch, k, kl, sv, sn);
+            if (res.addr_id)
+                put_hist(lg, res.addr_id, tx_id, FT_HIST_SENT, i, res.value);
+            ft_buf_compact(v, res.tx_id);
+            ft_buf_compact(v, in->prev_vout);
+            ft_buf_compact(v, res.out_id);
+            ft_buf_compact(v, res.value);
+            ft_buf_compact(v, res.addr_id);
+            in_sum += res.value;
+        }
+    }
+    for (uint32_t o = 0; o < tx->n_out; o++) {
+        const ft_utxo_out *out = &tx->out[o];
+        uint64_t addr_id;
+        rc = address_id(lg, &out->addr, &addr_id, err);
+        if (rc != FT_OK)
+            return rc;
+        if (addr_id)
+            put_hist(lg, addr_id, tx_id, FT_HIST_RECV, o, out->value);
+        ft_buf_compact(v, out->value);
+        ft_buf_compact(v, addr_id);
+        ft_buf_u8(v, out->script_type);
+        out_sum += out->value;
+        /* An output without an address (OP_RETURN) can never be spent: keep it out of the
+         * cache; should a block spend it anyway the store lookup still finds it. */
+        if (out->addr.len == 0)
+            continue;
+        utxo_entry e;
+        memcpy(e.txid, tx->txid, 32);
+        e.vout = o;
+        e.used = 1;
+        e.out_id = first_out + o;
+        e.tx_id = tx_id;
+        e.value = out->value;
+        e.addr_id = addr_id;
+        if (!utxo_put(&lg->utxo, &e))
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory caching outputs");
+    }
+    if (!tx->coinbase && in_sum < out_sum) {
+        char hex[65];
+        ft_hex_encode_rev(hex, tx->txid, 32);
+        return ft_err_set(err, FT_ERR_STATE, "tx %s in block %u pays out more than it spends",
+                          hex, b->height);
+    }
+    if (out_sum > UINT64_MAX) {
+        char hex[65];
+        ft_hex_encode_rev(hex, tx->txid, 32);
+        return ft_err_set(err, FT_ERR_LIMIT, "tx %s in block %u: output total overflows", hex,
+                          b->height);
+    }
+    if (tx->coinbase) {
+        utxo_entry mk;
+        memset(&mk, 0, sizeof mk);
+        memcpy(mk.txid, tx->txid, 32);
+        mk.vout = COINBASE_MARKER;
+        mk.used = 1;
+        mk.out_id = first_out;
+        mk.tx_id = tx_id;
+        mk.value = tx->n_out;
+        if (!utxo_put(&lg->utxo, &mk))
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory caching outputs");
+    }
+    if (v->failed)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory encoding a tx record");
+    kl = ft_query_key_tx(k, lg->chain, tx_id);
+    ft_store_batch_put(lg->batch, k, kl, v->data, v->len);
+    kl = ft_query_key_txid(k, lg->chain, tx->txid);
+    put_ver_compact(lg, k, kl, tx_id);
+    lg->cur.next_tx++;
+    lg->cur.next_out += tx->n_out;
+    return FT_OK;
+}
+
+static ft_status append_block(ft_ledger *lg, const ft_utxo_block *b, ft_err *err)
+{
+    char hex[65], hex2[65];
+    if (!b || (b->n_tx && !b->txs))
+        return ft_err_set(err, FT_ERR_ARG, "ledger append without a block");
+    if (b->n_tx == 0 || !b->txs[0].coinbase) {
+        ft_hex_encode_rev(hex, b->hash, 32);
+        return ft_err_set(err, FT_ERR_ARG, "block %s has no coinbase tx", hex);
+    }
+    if (b->time < 0)
+        return ft_err_set(err, FT_ERR_ARG, "block at height %u has a negative time", b->height);
+    if (lg->cur.has_tip) {
+        if (lg->cur.tip_height == UINT32_MAX || b->height != lg->cur.tip_height + 1)
+            return ft_err_set(err, FT_ERR_STATE,
+                              "block at height %u does not follow the index tip at height %u",
+                              b->height, lg->cur.tip_height);
+        if (memcmp(b->prev, lg->cur.tip_hash, 32) != 0) {
+            ft_hex_encode_rev(hex, b->prev, 32);
+            ft_hex_encode_rev(hex2, lg->cur.tip_hash, 32);
+            return ft_err_set(err, FT_ERR_STATE,
+                              "block at height %u has parent %s but the index tip is %s",
+                              b->height, hex, hex2);
+        }
+    }
+    if (lg->n_staged == lg->cap_staged) {
+        size_t nc = lg->cap_staged ? lg->cap_staged * 2 : 64;
+        uint8_t(*ns)[32] = realloc(lg->staged, nc * 32);
+        if (!ns)
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory staging a block");
+        lg->staged = ns;
+        lg->cap_staged = nc;
+    }
+    ft_buf *v = &lg->val;
+    ft_buf_reset(v);
+    ft_buf_u8(v, 1);
+    ft_buf_append(v, b->hash, 32);
+    ft_buf_append(v, b->prev, 32);
+    ft_buf_compact(v, (uint64_t)b->time);
+    ft_buf_compact(v, lg->cur.next_tx);
+    ft_buf_compact(v, b->n_tx);
+    ft_buf_compact(v, lg->cur.next_out);
+    ft_buf_compact(v, lg->cur.next_addr);
+    if (v->failed)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory encoding a block record");
+    uint8_t k[34];
+    size_t kl = ft_query_key_block(k, lg->chain, b->height);
+    ft_store_batch_put(lg->batch, k, kl, v->data, v->len);
+    kl = ft_query_key_block_hash(k, lg->chain, b->hash);
+    put_ver_compact(lg, k, kl, b->height);
+
+    for (uint32_t i = 0; i < b->n_tx; i++) {
+        const ft_utxo_tx *tx = &b->txs[i];
+        if (tx->coinbase && i != 0) {
+            ft_hex_encode_rev(hex, b->hash, 32);
+            return ft_err_set(err, FT_ERR_ARG, "block %s has a coinbase at position %u", hex, i);
+        }
+        ft_status rc = append_tx(lg, b, tx, err);
+        if (rc != FT_OK)
+            return rc;
+    }
+    memcpy(lg->staged[lg->n_staged++], b->hash, 32);
+    lg->cur.has_tip = 1;
+    lg->cur.tip_height = b->height;
+    memcpy(lg->cur.tip_hash, b->hash, 32);
+    return FT_OK;
+}
+
+ft_status ft_ledger_append(ft_ledger *lg, const ft_utxo_block *b, ft_err *err)
+{
+    ft_status rc = append_block(lg, b, err);
+    if (rc != FT_OK)
+        ft_ledger_abort(lg);
+    return rc;
+}
+
+/* ---- commit ------------------------------------------------------------------------------ */
+
+static void put_checkpoint(ft_ledger *lg, const ledger_state *s)
+{
+    ft_buf *v = &lg->val;
+    size_t nlen = strlen(lg->network);
+    ft_buf_reset(v);
+    ft_buf_u8(v, 1);
+    ft_buf_u8(v, (uint8_t)nlen);
+    ft_buf_append(v, lg->network, nlen);
+    ft_buf_u8(v, s->has_tip ? 1 : 0);
+    ft_buf_u32be(v, s->tip_height);
+    ft_buf_append(v, s->tip_hash, 32);
+    ft_buf_compact(v, s->next_tx);
+    ft_buf_compact(v, s->next_out);
+    ft_buf_compact(v, s->next_addr);
+    uint8_t k[2];
+    size_t kl = ft_query_key_chain(k, lg->chain);
+    ft_store_batch_put(lg->batch, k, kl, v->data, v->len);
+}
+
+static size_t cache_bytes(const ft_ledger *lg)
+{
+    return lg->utxo.cap * sizeof(utxo_entry) + lg->addrs.cap * sizeof(addr_entry);
+}
+
+/* Keeps the utxo entries whose out id is >= threshold (the newer outputs). */
+static int utxo_keep_from(utxo_map *m, uint64_t threshold)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->e[i].used && m->e[i].out_id >= threshold)
+            keep++;
+    utxo_map nm = {NULL, 0, 0};
+    nm.cap = cap_for(keep);
+    nm.e = calloc(nm.cap, sizeof *nm.e);
+    if (!nm.e)
+        return 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->e[i].used && m->e[i].out_id >= threshold)
+            utxo_insert_raw(&nm, &m->e[i]);
+    free(m->e);
+    *m = nm;
+    return 1;
+}
+
+static int addr_keep_from(addr_map *m, uint64_t threshold)
+{
+    size_t keep = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->e[i].used && m->e[i].id >= threshold)
+            keep++;
+    addr_map nm = {NULL, 0, 0};
+    nm.cap = cap_for(keep);
+    nm.e = calloc(nm.cap, sizeof *nm.e);
+    if (!nm.e)
+        return 0;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (!m->e[i].used || m->e[i].id < threshold)
+            continue;
+        ft_addr_key k;
+        k.len = m->e[i].len;
+        memcpy(k.bytes, m->e[i].bytes, k.len);
+        addr_insert_raw(&nm, &k, m->e[i].id);
+    }
+    free(m->e);
+    *m = nm;
+    return 1;
+}
+
+/* After a commit: drop the older half of each cache (by id) until both fit the budget. */
+static void caches_trim(ft_ledger *lg)
+{
+    for (int round = 0; round < 64 && cache_bytes(lg) > lg->cache_limit; round++) {
+        if (lg->cache_limit < 2 * MAP_MIN_CAP * sizeof(addr_entry) || round >= 8) {
+            utxo_clear(&lg->utxo);
+            addr_clear(&lg->addrs);
+            lg->utxo_complete = lg->addr_complete = 0;
+            break;
+        }
+        if (lg->utxo.count) {
+            uint64_t lo = UINT64_MAX, hi = 0;
+            for (size_t i = 0; i < lg->utxo.cap; i++)
+                if (lg->utxo.e[i].used) {
+                    if (lg->utxo.e[i].out_id < lo)
+                        lo = lg->utxo.e[i].out_id;
+                    if (lg->utxo.e[i].out_id > hi)
+                        hi = lg->utxo.e[i].out_id;
+                }
+            if (!utxo_keep_from(&lg->utxo, lo + (hi - lo) / 2 + 1))
+                utxo_clear(&lg->utxo);
+            lg->utxo_complete = 0;
+        }
+        if (lg->addrs.count && lg->addrs.cap * sizeof(addr_entry) > lg->cache_limit / 4) {
+            uint64_t lo = UINT64_MAX, hi = 0;
+            for (size_t i = 0; i < lg->addrs.cap; i++)
+                if (lg->addrs.e[i].used) {
+                    if (lg->addrs.e[i].id < lo)
+                        lo = lg->addrs.e[i].id;
+                    if (lg->addrs.e[i].id > hi)
+                        hi = lg->addrs.e[i].id;
+                }
+            if (!addr_keep_from(&lg->addrs, lo + (hi - lo) / 2 + 1))
+                addr_clear(&lg->addrs);
+            lg->addr_complete = 0;
+        }
+    }
+    if (cache_bytes(lg) > lg->cache_limit) {
+        utxo_clear(&lg->utxo);
+        addr_clear(&lg->addrs);
+        lg->utxo_complete = lg->addr_complete = 0;
+    }
+}
+
+ft_status ft_ledger_commit(ft_ledger *lg, ft_err *err)
+{
+    if (lg->n_staged == 0)
+        return FT_OK;
+    put_checkpoint(lg, &lg->cur);
+    if (lg->val.failed) {
+        ft_ledger_abort(lg);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory writing the checkpoint");
+    }
+    ft_status rc = ft_store_batch_commit(lg->st, lg->batch, 1, err);
+    if (rc != FT_OK) {
+        ft_ledger_abort(lg);
+        return rc;
+    }
+    ft_store_batch_clear(lg->batch);
+    lg->committed = lg->cur;
+    lg->n_staged = 0;
+    utxo_reset(&lg->spent);
+    caches_trim(lg);
+    return FT_OK;
+}
+
+/* ---- rollback ---------------------------------------------------------------------------- */
+
+static void del_key(ft_ledger *lg, const uint8_t *k, size_t kl)
+{
+    ft_store_batch_delete(lg->batch, k, kl);
+}
+
+static ft_status rollback_tx(ft_ledger *lg, uint64_t tx_id, ft_err *err)
+{
+    ft_query_txrec rec;
+    ft_status rc = ft_query_txrec_get(lg->st, lg->chain, tx_id, &rec, err);
+    if (rc != FT_OK)
+        return rc == FT_ERR_NOTFOUND ? FT_ERR_CORRUPT : rc;
+    uint8_t k[FT_QUERY_KEY_MAX];
+    size_t kl;
+    for (uint32_t i = 0; i < rec.n_in && !rec.coinbase; i++) {
+        const ft_query_txrec_in *in = &rec.in[i];
+        kl = ft_query_key_spend(k, lg->chain, in->out_id);
+        del_key(lg, k, kl);
+        if (in->addr_id) {
+            kl = ft_query_key_hist(k, lg->chain, in->addr_id, tx_id, FT_HIST_SENT, i);
+            del_key(lg, k, kl);
+        }
+    }
+    for (uint32_t o = 0; o < rec.n_out; o++) {
+        if (rec.out[o].addr_id) {
+            kl = ft_query_key_hist(k, lg->chain, rec.out[o].addr_id, tx_id, FT_HIST_RECV, o);
+            del_key(lg, k, kl);
+        }
+    }
+    kl = ft_query_key_tx(k, lg->chain, tx_id);
+    del_key(lg, k, kl);
+    kl = ft_query_key_txid(k, lg->chain, rec.txid);
+    if (rec.has_dup)
+        put_ver_compact(lg, k, kl, rec.dup_of); /* the earlier tx owns the txid again */
+    else
+        del_key(lg, k, kl);
+    ft_query_txrec_release(&rec);
+    return FT_OK;
+}
+
+ft_status ft_ledger_rollback(ft_ledger *lg, uint32_t height, ft_err *err)
+{
+    if (lg->n_staged)
+        return ft_err_set(err, FT_ERR_STATE, "cannot roll back with blocks staged");
+    if (!lg->cur.has_tip)
+        return ft_err_set(err, FT_ERR_STATE, "cannot roll back an empty index");
+    if (height > lg->cur.tip_height)
+        return ft_err_set(err, FT_ERR_ARG, "cannot roll back to height %u above the tip %u",
+                          height, lg->cur.tip_height);
+    if (height == lg->cur.tip_height)
+        return FT_OK;
+    ft_query_blockrec keep, first_gone;
+    ft_status rc = ft_query_block_get(lg->st, lg->chain, height, &keep, err);
+    if (rc == FT_OK)
+        rc = ft_query_block_get(lg->st, lg->chain, height + 1, &first_gone, err);
+    if (rc != FT_OK)
+        return rc == FT_ERR_NOTFOUND ? FT_ERR_CORRUPT : rc;
+
+    ft_store_batch_clear(lg->batch);
+    uint8_t k[40];
+    size_t kl;
+    for (uint32_t h = lg->cur.tip_height; h > height; h--) {
+        ft_query_blockrec br;
+        rc = ft_query_block_get(lg->st, lg->chain, h, &br, err);
+        if (rc != FT_OK)
+            goto fail;
+        for (uint32_t i = br.n_tx; i-- > 0;) {
+            rc = rollback_tx(lg, br.first_tx + i, err);
+            if (rc != FT_OK)
+                goto fail;
+        }
+        kl = ft_query_key_block(k, lg->chain, h);
+        del_key(lg, k, kl);
+        kl = ft_query_key_block_hash(k, lg->chain, br.hash);
+        del_key(lg, k, kl);
+    }
+    /* Addresses first seen above the fork: ids from first_gone.next_addr on. */
+    uint8_t prefix[2] = {FT_KEY_ADDR_ID, lg->chain};
+    uint8_t start[10];
+    ft_query_key_addr_id(start, lg->chain, first_gone.next_addr);
+    ft_store_iter *it = ft_store_iter_new_from(lg->st, prefix, sizeof prefix, start, sizeof start);
+    const uint8_t *ik, *iv;
+    size_t ikl, ivl;
+    while (ft_store_iter_next(it, &ik, &ikl, &iv, &ivl)) {
+        if (ivl < 2 || ivl - 1 > FT_ADDR_KEY_MAX || iv[0] != 1) {
+            ft_store_iter_free(it);
+            rc = ft_err_set(err, FT_ERR_CORRUPT, "index '%s': corrupt address record",
+                            ft_store_path(lg->st));
+            goto fail;
+        }
+        ft_addr_key ak;
+        ak.len = (uint8_t)(ivl - 1);
+        memcpy(ak.bytes, iv + 1, ak.len);
+        uint8_t ak_key[FT_QUERY_KEY_MAX];
+        del_key(lg, ak_key, ft_query_key_addr(ak_key, lg->chain, &ak));
+        del_key(lg, ik, ikl);
+    }
+    rc = ft_store_iter_status(it, err);
+    ft_store_iter_free(it);
+    if (rc != FT_OK)
+        goto fail;
+
+    ledger_state ns;
+    ns.has_tip = 1;
+    ns.tip_height = height;
+    memcpy(ns.tip_hash, keep.hash, 32);
+    ns.next_tx = first_gone.first_tx;
+    ns.next_out = first_gone.next_out;
+    ns.next_addr = first_gone.next_addr;
+    put_checkpoint(lg, &ns);
+    if (lg->val.failed) {
+        rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory writing the checkpoint");
+        goto fail;
+    }
+    rc = ft_store_batch_commit(lg->st, lg->batch, 1, err);
+    if (rc != FT_OK)
+        goto fail;
+    ft_store_batch_clear(lg->batch);
+    ft_log(FT_LOG_INFO, "rolled back %u blocks to height %u", lg->cur.tip_height - height, height);
+    lg->committed = lg->cur = ns;
+    caches_drop(lg);
+    return FT_OK;
+fail:
+    ft_store_batch_clear(lg->batch);
+    if (rc == FT_ERR_NOTFOUND) {
+        rc = FT_ERR_CORRUPT;
+        if (err)
+            err->code = rc;
+    }
+    ft_err_prefix(err, "cannot roll back to height %u", height);
+    return rc;
+}

@@ -1,0 +1,175 @@
+/*
+ * bench_index.c — full index build from block files against LevelDB's raw write speed.
+ *
+ *     bench_index BLOCKS_DIR [--network regtest] [--keep DIR]
+ *
+ * 1. Indexes BLOCKS_DIR into a fresh store (parse in parallel, resolve prevouts, write
+ *    LevelDB), timing the whole ft_btc_index_blocks call: transactions per second.
+ * 2. Counts what the index wrote: keys, key bytes, value bytes.
+ * 3. The bound, measured in the same run: writes the same number of keys with the same
+ *    average key and value sizes straight through LevelDB's C API in 32 MB batches (keys are
+ *    hashes, so in random order like address keys; the index's own keys are mostly
+ *    sequential, which only helps it) into another fresh directory, with the same options.
+ * 4. Prints tx/s, keys/s, the ratio of the two durations, and the peak resident memory per
+ *    indexed transaction (getrusage, taken before the raw-write phase).
+ */
+#include <leveldb/c.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chains/bitcoin/indexer.h"
+#include "chains/bitcoin/params.h"
+#include "engine/hash.h"
+#include "engine/store.h"
+
+#include "engine/banned.h"
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int remove_tree(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+int main(int argc, char **argv)
+{
+    const char *blocks = NULL, *network = "regtest", *keep = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--network") == 0 && i + 1 < argc)
+            network = argv[++i];
+        else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
+            keep = argv[++i];
+        else
+            blocks = argv[i];
+    }
+    if (!blocks) {
+        fprintf(stderr, "usage: bench_index BLOCKS_DIR [--network regtest] [--keep DIR]\n");
+        return 129;
+    }
+    const ft_btc_params *net = ft_btc_params_by_name(network);
+    if (!net) {
+        fprintf(stderr, "error: unknown network '%s'\n", network);
+        return 129;
+    }
+    char tmpl[] = "/tmp/ft-bench-XXXXXX";
+    char *base = mkdtemp(tmpl);
+    if (!base)
+        return 1;
+    char idx[4096], raw[4096];
+    snprintf(idx, sizeof idx, "%s", keep ? keep : base);
+    if (!keep)
+        snprintf(idx, sizeof idx, "%s/index", base);
+    snprintf(raw, sizeof raw, "%s/raw", base);
+
+    ft_err err = {0};
+    ft_store *st;
+    if (ft_store_open(&st, idx, FT_STORE_WRITE, &err) != FT_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return 1;
+    }
+    ft_btc_index_stats stats = {0};
+    double t0 = now_sec();
+    ft_status s = ft_btc_index_blocks(st, blocks, net, FT_BTC_HEIGHT_NONE, NULL, &stats, &err);
+    double t_index = now_sec() - t0;
+    if (s != FT_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return 1;
+    }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long peak_kb = ru.ru_maxrss;
+
+    /* What did the index write? */
+    uint64_t n_keys = 0, key_bytes = 0, val_bytes = 0;
+    ft_store_iter *it = ft_store_iter_new(st, "", 0);
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    while (ft_store_iter_next(it, &k, &kl, &v, &vl)) {
+        n_keys++;
+        key_bytes += kl;
+        val_bytes += vl;
+    }
+    ft_store_iter_free(it);
+    ft_store_close(st);
+    if (n_keys == 0) {
+        fprintf(stderr, "error: the index is empty\n");
+        return 1;
+    }
+    size_t avg_k = (size_t)(key_bytes / n_keys), avg_v = (size_t)(val_bytes / n_keys);
+    if (avg_k < 8)
+        avg_k = 8;
+
+    /* The bound: the same keys and bytes through LevelDB directly. */
+    leveldb_options_t *opt = leveldb_options_create();
+    leveldb_options_set_create_if_missing(opt, 1);
+    leveldb_options_set_write_buffer_size(opt, 64 << 20);
+    leveldb_options_set_compression(opt, leveldb_snappy_compression);
+    char *lerr = NULL;
+    leveldb_t *db = leveldb_open(opt, raw, &lerr);
+    if (lerr) {
+        fprintf(stderr, "error: %s\n", lerr);
+        return 1;
+    }
+    leveldb_writeoptions_t *wo = leveldb_writeoptions_create();
+    leveldb_writebatch_t *wb = leveldb_writebatch_create();
+    uint8_t *key = malloc(avg_k), *val = calloc(1, avg_v + 1);
+    if (!key || !val)
+        return 1;
+    size_t batch_bytes = 0;
+    t0 = now_sec();
+    for (uint64_t i = 0; i < n_keys; i++) {
+        uint8_t h[32];
+        ft_sha256(h, &i, sizeof i);
+        for (size_t j = 0; j < avg_k; j++)
+            key[j] = h[j % 32] ^ (uint8_t)(j / 32);
+        memcpy(val, &i, avg_v < sizeof i ? avg_v : sizeof i);
+        leveldb_writebatch_put(wb, (const char *)key, avg_k, (const char *)val, avg_v);
+        batch_bytes += avg_k + avg_v;
+        if (batch_bytes >= (32u << 20) || i + 1 == n_keys) {
+            leveldb_writeoptions_set_sync(wo, 1);
+            leveldb_write(db, wo, wb, &lerr);
+            if (lerr) {
+                fprintf(stderr, "error: %s\n", lerr);
+                return 1;
+            }
+            leveldb_writebatch_clear(wb);
+            batch_bytes = 0;
+        }
+    }
+    double t_raw = now_sec() - t0;
+    leveldb_writebatch_destroy(wb);
+    leveldb_writeoptions_destroy(wo);
+    leveldb_close(db);
+    leveldb_options_destroy(opt);
+    free(key);
+    free(val);
+
+    printf("threads %d; blocks %u, transactions %llu\n", omp_get_max_threads(), stats.blocks,
+           (unsigned long long)stats.txs);
+    printf("index build: %.2f s, %.0f tx/s (target >= 100,000 tx/s on 2 cores)\n", t_index,
+           (double)stats.txs / t_index);
+    printf("index wrote %llu keys, %.1f MB keys+values (avg key %zu B, value %zu B)\n",
+           (unsigned long long)n_keys, (double)(key_bytes + val_bytes) / 1e6, avg_k, avg_v);
+    printf("raw LevelDB, same keys and sizes: %.2f s, %.0f keys/s\n", t_raw,
+           (double)n_keys / t_raw);
+    printf("ratio index build / raw writes: %.2fx\n", t_index / t_raw);
+    printf("peak RSS %.1f MB, %.0f bytes per transaction\n", (double)peak_kb / 1024.0,
+           (double)peak_kb * 1024.0 / (double)(stats.txs ? stats.txs : 1));
+    if (!keep)
+        remove_tree(base);
+    else
+        remove_tree(raw);
+    return 0;
+}

@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# rpc_replay.sh — `fundtrace index bitcoin --rpc` end to end against replay_server.js, which
+# plays bitcoind from bitcoin-etl's recorded node replies (shared/data/peer_tests):
+#  - genesis and block 1 indexed over RPC; every tx (`fundtrace --json tx`) equals
+#    bitcoin-etl's expected_transactions.json (addresses, values, coinbase, height, fee);
+#  - --from 50000 on an empty index; block 50001 spends outputs older than the index: exit 2,
+#    index unchanged; 50001..50002 compared at the decode level instead;
+#  - faults: timeout, HTTP 500, unreachable -> exit 1; truncated JSON, JSON-RPC error -> exit
+#    2; each with one "error:" line naming the call, and the index digest unchanged although a
+#    block was staged; flaky 500s -> retried, success;
+#  - authentication: user/password, cookie file, wrong password (exit 1, no password shown);
+#  - a node on another network -> exit 2.
+set -euo pipefail
+
+FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
+SRC=${FT_SOURCE_DIR:-.}
+SHARED=${FT_SHARED_DIR:-$SRC/../shared}
+FIX=$SHARED/data/peer_tests/bitcoin-etl/test_export_blocks_job/bitcoin
+SERVER=$SRC/tests/integration/replay_server.js
+TMP=$(mktemp -d)
+SERVER_PID=
+cleanup() {
+    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
+command -v node >/dev/null || { echo "error: node not found (make deps)" >&2; exit 1; }
+
+# start_server ARGS...: starts the replay server, sets PORT and URL
+start_server() {
+    stop_server
+    node "$SERVER" "$@" >"$TMP/port" 2>"$TMP/server.err" &
+    SERVER_PID=$!
+    for _ in $(seq 1 100); do
+        [ -s "$TMP/port" ] && break
+        sleep 0.05
+    done
+    PORT=$(head -n 1 "$TMP/port")
+    [ -n "$PORT" ] || { echo "error: replay server did not start: $(cat "$TMP/server.err")" >&2; exit 1; }
+    URL="http://127.0.0.1:$PORT/"
+}
+stop_server() {
+    if [ -n "$SERVER_PID" ]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=
+    fi
+}
+
+# run WANT_RC ARGS...: runs fundtrace; stdout/stderr in $TMP/out, $TMP/err; 1 on a wrong rc
+run() {
+    local want=$1
+    shift
+    local rc=0
+    "$FUNDTRACE" "$@" >"$TMP/out" 2>"$TMP/err" || rc=$?
+    if [ "$rc" != "$want" ]; then
+        ko "fundtrace $* exited $rc, expected $want; stderr: $(head -c 400 "$TMP/err")"
+        return 1
+    fi
+    return 0
+}
+
+# check_error WHAT PATTERN...: exactly one stderr line, "error: ...", matching every pattern
+check_error() {
+    local what=$1
+    shift
+    local lines
+    lines=$(wc -l <"$TMP/err")
+    if [ "$lines" != 1 ] || ! grep -q '^error: ' "$TMP/err"; then
+        ko "$what: want one 'error:' line on stderr, got: $(cat "$TMP/err")"
+        return
+    fi
+    for p in "$@"; do
+        if ! grep -qF -- "$p" "$TMP/err"; then
+            ko "$what: stderr lacks '$p': $(cat "$TMP/err")"
+            return
+        fi
+    done
+    ok
+}
+
+digest() { "$FUNDTRACE" --db "$1" digest; }
+
+# compare_tx EXPECTED_LINE_FILE: compares $TMP/out (fundtrace --json tx) with one line of
+# bitcoin-etl's expected_transactions.json; prints "ok" or the differences
+cat >"$TMP/compare_tx.js" <<'EOF'
+const fs = require('fs');
+const got = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const exp = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
+const mode = process.argv[4]; // "index" (fundtrace tx) or "decode" (a tx of decode block)
+const sat = (s) => {              // "50.00000000" -> 5000000000n, exactly
+  const m = /^(\d+)\.(\d{8})$/.exec(s);
+  if (!m) throw new Error(`bad amount '${s}'`);
+  return BigInt(m[1]) * 100000000n + BigInt(m[2]);
+};
+const bad = [];
+const eq = (what, a, b) => { if (String(a) !== String(b)) bad.push(`${what}: got ${a}, want ${b}`); };
+eq('txid', got.txid, exp.hash);
+eq('coinbase', got.coinbase, exp.is_coinbase);
+if (mode === 'index') {
+  eq('height', got.height, exp.block_number);
+  eq('timestamp', got.timestamp, exp.block_timestamp);
+  eq('output_value', sat(got.output_value), exp.output_value);
+}
+eq('output count', got.outputs.length, exp.output_count);
+exp.outputs.forEach((o, i) => {
+  const g = got.outputs[i];
+  if (!g) return;
+  eq(`output ${i} value`, sat(g.value), o.value);
+  const want = o.addresses && o.addresses.length === 1 ? o.addresses[0] : null;
+  if (want !== null || o.type === 'nulldata') eq(`output ${i} address`, g.address, want);
+});
+const ins = exp.is_coinbase ? [] : exp.inputs;
+const gotIns = got.inputs.filter((x) => !(mode === 'decode' && x.coinbase !== undefined));
+eq('input count', gotIns.length, ins.length);
+ins.forEach((x, i) => {
+  const g = gotIns[i];
+  if (!g) return;
+  eq(`input ${i} txid`, g.txid, x.spent_transaction_hash);
+  eq(`input ${i} vout`, g.vout, x.spent_output_index);
+  if (mode === 'index') {
+    if (x.value !== null) eq(`input ${i} value`, sat(g.value), x.value);
+    if (x.addresses && x.addresses.length === 1) eq(`input ${i} address`, g.address, x.addresses[0]);
+  }
+});
+console.log(bad.length ? bad.join('; ') : 'ok');
+EOF
+
+# check_block_txs DB EXPECTED_FILE: every expected tx through `fundtrace --json tx`
+check_block_txs() {
+    local db=$1 file=$2
+    while IFS= read -r line; do
+        printf '%s\n' "$line" >"$TMP/exp.json"
+        local txid
+        txid=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).hash)' "$TMP/exp.json")
+        if run 0 --db "$db" --json tx "$txid"; then
+            local res
+            res=$(node "$TMP/compare_tx.js" "$TMP/out" "$TMP/exp.json" index 2>&1 || true)
+            if [ "$res" = ok ]; then ok; else ko "tx $txid: $res"; fi
+        fi
+    done <"$file"
+}
+
+# --- genesis and block 1 through the RPC adapter --------------------------------------------
+start_server --dir "$FIX/block_0" --dir "$FIX/block_1"
+DB=$TMP/db01
+if run 0 --db "$DB" --json index bitcoin --rpc "$URL"; then
+    if node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1]));
+        process.exit(j.blocks===2 && j.txs===2 && j.tip_height===1 && j.rolled_back===0 &&
+                     j.source==="rpc" && j.network==="main" ? 0 : 1)' "$TMP/out"; then
+        ok
+    else
+        ko "index genesis..1: unexpected summary $(cat "$TMP/out")"
+    fi
+fi
+check_block_txs "$DB" "$FIX/block_0/expected_transactions.json"
+check_block_txs "$DB" "$FIX/block_1/expected_transactions.json"
+CLEAN01=$(digest "$DB")
+
+# a second run has nothing to do and changes nothing
+if run 0 --db "$DB" --json index bitcoin --rpc "$URL"; then
+    if grep -q '"up_to_date":true' "$TMP/out" && [ "$(digest "$DB")" = "$CLEAN01" ]; then ok; else
+        ko "second run not up to date: $(cat "$TMP/out")"; fi
+fi
+# resume: --to 0, then the rest, gives the same index
+if run 0 --db "$TMP/resume" index bitcoin --rpc "$URL" --to 0 &&
+    run 0 --db "$TMP/resume" index bitcoin --rpc "$URL"; then
+    if [ "$(digest "$TMP/resume")" = "$CLEAN01" ]; then ok; else ko "resumed index differs"; fi
+fi
+# no gaps: --from above tip+1
+if run 2 --db "$DB" index bitcoin --rpc "$URL" --from 5; then
+    check_error "--from gap" "would leave a gap"
+fi
+# the node says "main": asking for regtest is refused, the index untouched
+if run 2 --db "$DB" index bitcoin --rpc "$URL" --network regtest; then
+    check_error "network mismatch" "'main'" "'regtest'"
+    [ "$(digest "$DB")" = "$CLEAN01" ] && ok || ko "network mismatch changed the index"
+fi
+
+# --- blocks 50000..50002: an index that does not start at genesis ---------------------------
+start_server --dir "$FIX/block_without_transactions" --dir "$FIX/block_with_transactions"
+DB=$TMP/db50k
+if run 0 --db "$DB" index bitcoin --rpc "$URL" --from 50000 --to 50000; then
+    check_block_txs "$DB" "$FIX/block_without_transactions/expected_transactions.json"
+fi
+D50K=$(digest "$DB")
+# 50001 spends outputs created before 50000, which this index cannot know: refused, unchanged
+if run 2 --db "$DB" index bitcoin --rpc "$URL"; then
+    check_error "unknown prevout" "50001" "unknown output"
+    [ "$(digest "$DB")" = "$D50K" ] && ok || ko "failed run changed the index"
+fi
+# decode level: the raw blocks the server serves (getblock HASH 0) against the expectations
+for h in 50001 50002; do
+    hash=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])))' \
+        "$FIX/block_with_transactions/rpc_response_getblockhash_$h.json")
+    node -e 'const [port, hash] = process.argv.slice(1);
+        const req = require("http").request({ host: "127.0.0.1", port, method: "POST" }, (res) => {
+            let d = ""; res.on("data", (c) => (d += c));
+            res.on("end", () => process.stdout.write(JSON.parse(d).result)); });
+        req.end(JSON.stringify({ jsonrpc: "1.0", id: 1, method: "getblock", params: [hash, 0] }));' \
+        "$PORT" "$hash" >"$TMP/block.hex"
+    if run 0 --json decode block "@$TMP/block.hex"; then
+        node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1]));
+            for (const t of j.txs) console.log(JSON.stringify(t));' "$TMP/out" >"$TMP/decoded"
+        [ "$(node -pe 'JSON.parse(require("fs").readFileSync(process.argv[1])).hash' "$TMP/out")" = "$hash" ] &&
+            ok || ko "decoded block $h has another hash"
+        grep "\"block_number\": $h" "$FIX/stream_50001_50002/expected_transactions.json" >"$TMP/exp_h"
+        n_exp=$(wc -l <"$TMP/exp_h")
+        n_got=$(wc -l <"$TMP/decoded")
+        [ "$n_exp" = "$n_got" ] && [ "$n_exp" -gt 0 ] && ok || ko "block $h: $n_got txs, want $n_exp"
+        i=0
+        while IFS= read -r line; do
+            i=$((i + 1))
+            printf '%s\n' "$line" >"$TMP/exp.json"
+            sed -n "${i}p" "$TMP/decoded" >"$TMP/got.json"
+            res=$(node "$TMP/compare_tx.js" "$TMP/got.json" "$TMP/exp.json" decode 2>&1 || true)
+            if [ "$res" = ok ]; then ok; else ko "block $h tx $i: $res"; fi
+        done <"$TMP/exp_h"
+    fi
+done
+
+# --- faults ---------------------------------------------------------------------------------
+# Each fault hits the SECOND getblock (--fault-after 1): genesis has been fetched and staged
+# when block 1 fails, and must not reach the index. The "before" index is an empty one.
+EMPTY=$TMP/empty
+start_server --dir "$FIX/block_0" --dir "$FIX/block_1" --fault rpcerror --fault-method getblockchaininfo
+if run 2 --db "$EMPTY" index bitcoin --rpc "$URL"; then
+    check_error "rpcerror on getblockchaininfo" "getblockchaininfo" "$URL" "injected rpc error" "-1"
+fi
+EMPTY_DIGEST=$(digest "$EMPTY")
+[ -n "$EMPTY_DIGEST" ] && [ "$EMPTY_DIGEST" != "$CLEAN01" ] && ok || ko "no digest of the empty index"
+
+# fault_case NAME WANT_RC PATTERN: fresh copy of the empty index, fault on the 2nd getblock
+fault_case() {
+    local fault=$1 want=$2 pattern=$3
+    start_server --dir "$FIX/block_0" --dir "$FIX/block_1" --fault "$fault" --fault-method getblock \
+        --fault-after 1
+    rm -rf "$TMP/f"
+    cp -r "$EMPTY" "$TMP/f"
+    local t0=$SECONDS
+    if run "$want" --db "$TMP/f" index bitcoin --rpc "$URL" --rpc-timeout 300 --rpc-retries 2; then
+        check_error "fault $fault" "'getblock'" "$URL" "$pattern"
+        [ "$(digest "$TMP/f")" = "$EMPTY_DIGEST" ] && ok || ko "fault $fault: the index changed"
+    fi
+    [ $((SECONDS - t0)) -lt 30 ] && ok || ko "fault $fault took $((SECONDS - t0)) s"
+}
+fault_case timeout 1 "timed out after 300 ms (3 attempts)"
+fault_case http500 1 "HTTP 500 with an empty body (3 attempts)"
+fault_case badjson 2 "malformed json"
+fault_case rpcerror 2 "node error -1"
+
+# flaky: the first two requests get 500, the retries get through
+start_server --dir "$FIX/block_0" --dir "$FIX/block_1" --fault flaky500 --log
+rm -rf "$TMP/f"
+if run 0 --db "$TMP/f" index bitcoin --rpc "$URL"; then
+    [ "$(digest "$TMP/f")" = "$CLEAN01" ] && ok || ko "flaky500: index differs from the clean run"
+    [ "$(grep -c 'HTTP 500' "$TMP/server.err")" = 2 ] && ok || ko "flaky500: server did not fail twice"
+fi
+
+# unreachable: a port nobody listens on (the server's, after stopping it)
+stop_server
+if run 1 --db "$TMP/f" index bitcoin --rpc "$URL" --rpc-retries 1; then
+    check_error "unreachable" "getblockchaininfo" "$URL" "2 attempts"
+    [ "$(digest "$TMP/f")" = "$CLEAN01" ] && ok || ko "unreachable: the index changed"
+fi
+
+# --- authentication ---------------------------------------------------------------------------
+start_server --dir "$FIX/block_0" --dir "$FIX/block_1" --user alice --password s3cret-pw
+if run 1 --db "$TMP/a1" index bitcoin --rpc "$URL" --rpc-user alice --rpc-password wrong-pw; then
+    check_error "wrong password" "authentication failed" "--rpc-cookie/--rpc-user"
+    grep -q 'wrong-pw' "$TMP/err" && ko "password printed" || ok
+fi
+if run 0 --db "$TMP/a1" index bitcoin --rpc "$URL" --rpc-user alice --rpc-password s3cret-pw; then
+    [ "$(digest "$TMP/a1")" = "$CLEAN01" ] && ok || ko "user/password: index differs"
+fi
+# credentials in the URL are masked in messages
+start_server --dir "$FIX/block_0" --dir "$FIX/block_1" --user alice --password s3cret-pw \
+    --fault rpcerror --fault-method getblockcount
+if run 2 --db "$TMP/a2" index bitcoin --rpc "http://alice:s3cret-pw@127.0.0.1:$PORT/"; then
+    check_error "url credentials" "http://***@127.0.0.1:$PORT/" "getblockcount"
+    grep -q 's3cret' "$TMP/err" && ko "password from the URL printed" || ok
+fi
+start_server --dir "$FIX/block_0" --dir "$FIX/block_1" --cookie "$TMP/.cookie"
+if run 0 --db "$TMP/a3" index bitcoin --rpc "$URL" --rpc-cookie "$TMP/.cookie"; then
+    [ "$(digest "$TMP/a3")" = "$CLEAN01" ] && ok || ko "cookie: index differs"
+fi
+if run 1 --db "$TMP/a4" index bitcoin --rpc "$URL"; then
+    check_error "no credentials" "authentication failed"
+fi
+if run 1 --db "$TMP/a4" index bitcoin --rpc "$URL" --rpc-cookie "$TMP/no-such-cookie"; then
+    check_error "missing cookie" "no-such-cookie"
+fi
+stop_server
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
