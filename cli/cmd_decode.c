@@ -163,16 +163,15 @@ static void add_hash(cJSON *obj, const char *name, const uint8_t h[32])
     add_str(obj, name, s);
 }
 
-static cJSON *tx_json(const ft_btc_tx *tx, const ft_btc_params *net, int with_chain)
+static cJSON *tx_json(const ft_btc_tx *tx, const ft_btc_params *net, int with_network)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
     char amount[FT_AMOUNT_STR_MAX];
-    if (with_chain) {
-        add_str(o, "chain", "bitcoin");
+    add_str(o, "chain", "bitcoin"); /* in every tx object, a block's included */
+    if (with_network)
         add_str(o, "network", net->name);
-    }
     add_hash(o, "txid", tx->txid);
     add_hash(o, "wtxid", tx->wtxid);
     add_num(o, "size", (double)tx->size);

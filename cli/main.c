@@ -7,6 +7,7 @@
  * `fundtrace help` lists the commands; `fundtrace help COMMAND` prints one usage text.
  * Exit codes: 0 ok, 1 runtime failure, 2 bad input data, 129 usage error.
  */
+#include <malloc.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,9 +115,19 @@ static void log_to_stderr(void *ctx, ft_log_level level, const char *msg)
     fprintf(stderr, "%s%s\n", prefix[level], msg);
 }
 
+/* Keep freed memory in the process: parsing allocates and frees a block's arena (hundreds of
+ * KB) per block, and glibc's defaults would return it to the kernel and fault it in again
+ * every time (measured: 2x the parse time of a large block). */
+static void tune_malloc(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 64 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
 int main(int argc, char **argv)
 {
     ft_cli cli = {0};
+    tune_malloc();
     const char *env_db = getenv("FUNDTRACE_DB");
     cli.db_path = env_db && *env_db ? env_db : "./fundtrace.db";
 

@@ -49,7 +49,7 @@ typedef struct rpc_run {
     ft_btc_rpc *rpc;
     ft_ledger *lg;
     ft_btc_index_stats *stats;
-    uint32_t since_commit; /* blocks staged since the last commit */
+    uint32_t since_commit;     /* blocks staged since the last commit */
     uint32_t committed_blocks; /* stats->blocks and ->txs as of the last commit */
     uint64_t committed_txs;
 } rpc_run;
@@ -67,8 +67,10 @@ static ft_status commit(rpc_run *r, ft_err *err)
     return st;
 }
 
-/* Finds the highest height <= h where the index and the node agree (*fork) and rolls the
- * index back to it. Commits what is staged first (the ledger rolls back committed blocks
+/* Compares the index with the node from height h (at most our tip) downwards. If they agree
+ * at h nothing happens (a node that is merely behind the index is not a reorganisation);
+ * otherwise the highest height below where they agree is the fork point and the index is
+ * rolled back to it. Commits what is staged first (the ledger rolls back committed blocks
  * only). */
 static ft_status roll_back_to_fork(rpc_run *r, uint32_t h, ft_err *err)
 {
@@ -83,6 +85,7 @@ static ft_status roll_back_to_fork(rpc_run *r, uint32_t h, ft_err *err)
         return FT_OK;
     if (h > tip.height)
         h = tip.height;
+    uint32_t first = h;
     for (;;) {
         uint8_t ours[32], theirs[32];
         st = ft_ledger_block_hash(r->lg, h, ours, err);
@@ -107,7 +110,7 @@ static ft_status roll_back_to_fork(rpc_run *r, uint32_t h, ft_err *err)
                               ft_btc_rpc_url(r->rpc));
         h--;
     }
-    if (h == tip.height)
+    if (h == first)
         return FT_OK;
     char hex[65];
     ft_hex_encode_rev(hex, tip.hash, 32);
@@ -237,6 +240,9 @@ ft_status ft_btc_index_rpc(ft_store *st, const ft_btc_rpc_opts *rpc, const ft_bt
         }
         /* A reorganisation while we were away: the node's block at our tip (or at its own
          * tip, if it is shorter) may differ from ours. */
+        if (node_tip < tip.height)
+            ft_log(FT_LOG_WARN, "the node at '%s' is at height %u, behind the index (%u)",
+                   ft_btc_rpc_url(r.rpc), node_tip, tip.height);
         s = roll_back_to_fork(&r, tip.height < node_tip ? tip.height : node_tip, err);
         if (s != FT_OK)
             goto out;
@@ -249,8 +255,8 @@ ft_status ft_btc_index_rpc(ft_store *st, const ft_btc_rpc_opts *rpc, const ft_bt
     if (to != FT_BTC_HEIGHT_NONE && to < stop)
         stop = to;
     if (to != FT_BTC_HEIGHT_NONE && to > node_tip)
-        ft_log(FT_LOG_WARN, "--to %u is above the node's tip %u: indexing up to %u", to,
-               node_tip, node_tip);
+        ft_log(FT_LOG_WARN, "--to %u is above the node's tip %u: indexing up to %u", to, node_tip,
+               node_tip);
 
     uint32_t first = start;
     for (uint32_t h = start; h <= stop && h != FT_BTC_HEIGHT_NONE;) {
@@ -310,10 +316,8 @@ out:
         stats->txs = r.committed_txs;
     }
     if (r.lg) {
-        if (s != FT_OK) {
-            ft_err e2;
-            (void)ft_ledger_commit(r.lg, &e2);
-        }
+        if (s != FT_OK)
+            ft_ledger_abort(r.lg);
         ft_ledger_close(r.lg);
     }
     ft_btc_rpc_close(r.rpc);

@@ -122,8 +122,8 @@ static ft_status read_cookie(char **out, const char *path, ft_err *err)
     if (bad)
         return ft_err_set(err, FT_ERR_IO, "cannot read rpc cookie file '%s'", path);
     if (n > COOKIE_MAX)
-        return ft_err_set(err, FT_ERR_PARSE, "rpc cookie file '%s' is larger than %d bytes",
-                          path, COOKIE_MAX);
+        return ft_err_set(err, FT_ERR_PARSE, "rpc cookie file '%s' is larger than %d bytes", path,
+                          COOKIE_MAX);
     buf[n] = '\0';
     size_t len = strcspn(buf, "\r\n");
     buf[len] = '\0';
@@ -207,16 +207,26 @@ ft_status ft_btc_rpc_open(ft_btc_rpc **out, const ft_btc_rpc_opts *opts, ft_err 
     CURL *c = rpc->curl;
     long connect_ms = rpc->timeout_ms < 10000 ? rpc->timeout_ms : 10000;
     CURLcode rc = CURLE_OK;
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_URL, rpc->url);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rpc->timeout_ms);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, rpc->headers);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, rpc);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, rpc->curl_err);
-    if (rc == CURLE_OK) rc = curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_URL, rpc->url);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rpc->timeout_ms);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_HTTPHEADER, rpc->headers);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_WRITEDATA, rpc);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_ERRORBUFFER, rpc->curl_err);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     if (rc == CURLE_OK && rpc->userpwd) {
         rc = curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         if (rc == CURLE_OK)
@@ -340,8 +350,8 @@ static int perform(ft_btc_rpc *rpc, const char *body, CURLcode *rc, long *http)
     return 1;
 }
 
-ft_status ft_btc_rpc_call(ft_btc_rpc *rpc, cJSON **result, const char *method,
-                          const cJSON *params, ft_err *err)
+ft_status ft_btc_rpc_call(ft_btc_rpc *rpc, cJSON **result, const char *method, const cJSON *params,
+                          ft_err *err)
 {
     *result = NULL;
     uint64_t id = rpc->next_id++;
@@ -374,9 +384,9 @@ ft_status ft_btc_rpc_call(ft_btc_rpc *rpc, cJSON **result, const char *method,
         long http;
         if (!perform(rpc, body, &rc, &http)) {
             if (rpc->reply_too_big) {
-                st = ft_err_set(err, FT_ERR_LIMIT,
-                                "reply to '%s' from '%s' is larger than %u bytes", method,
-                                rpc->shown_url, FT_BTC_RPC_MAX_REPLY);
+                st =
+                    ft_err_set(err, FT_ERR_LIMIT, "reply to '%s' from '%s' is larger than %u bytes",
+                               method, rpc->shown_url, FT_BTC_RPC_MAX_REPLY);
                 goto done;
             }
             if (rc == CURLE_OPERATION_TIMEDOUT)
@@ -428,8 +438,8 @@ ft_status ft_btc_rpc_call(ft_btc_rpc *rpc, cJSON **result, const char *method,
             cJSON *res = cJSON_DetachItemFromObjectCaseSensitive(reply, "result");
             cJSON_Delete(reply);
             if (!res) {
-                st = ft_err_set(err, FT_ERR_PARSE, "reply to '%s' from '%s' has no result",
-                                method, rpc->shown_url);
+                st = ft_err_set(err, FT_ERR_PARSE, "reply to '%s' from '%s' has no result", method,
+                                rpc->shown_url);
                 goto done;
             }
             *result = res;
@@ -437,7 +447,7 @@ ft_status ft_btc_rpc_call(ft_btc_rpc *rpc, cJSON **result, const char *method,
             goto done;
         }
         cJSON_Delete(reply);
-        if (http >= 500 && http <= 599 && 0) {
+        if (http >= 500 && http <= 599) {
             if (rpc->reply.len == 0) {
                 snprintf(last, sizeof last, "HTTP %ld with an empty body", http);
             } else {
@@ -449,8 +459,8 @@ ft_status ft_btc_rpc_call(ft_btc_rpc *rpc, cJSON **result, const char *method,
             ft_log(FT_LOG_DEBUG, "rpc '%s' at '%s': %s, retrying", method, rpc->shown_url, last);
             continue;
         }
-        st = ft_err_set(err, FT_ERR_NET, "unexpected HTTP %ld calling '%s' at '%s'%s", http,
-                        method, rpc->shown_url,
+        st = ft_err_set(err, FT_ERR_NET, "unexpected HTTP %ld calling '%s' at '%s'%s", http, method,
+                        rpc->shown_url,
                         http == 404 ? " (wrong url path, or the node lacks the method)" : "");
         goto done;
     }
@@ -570,8 +580,8 @@ ft_status ft_btc_rpc_block(ft_btc_rpc *rpc, uint8_t **raw, size_t *len, const ui
     st = ft_hex_decode_alloc(raw, len, res->valuestring, hexlen);
     cJSON_Delete(res);
     if (st == FT_ERR_PARSE)
-        return ft_err_set(err, FT_ERR_PARSE, "reply to 'getblock %s 0' from '%s' is not hex",
-                          hex, rpc->shown_url);
+        return ft_err_set(err, FT_ERR_PARSE, "reply to 'getblock %s 0' from '%s' is not hex", hex,
+                          rpc->shown_url);
     if (st != FT_OK)
         return ft_err_set(err, st, "out of memory decoding block %s", hex);
     return FT_OK;

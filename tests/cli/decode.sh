@@ -71,7 +71,7 @@ checks=[j['hash']=='$hash', j['prev']=='$prev', j['time']==iso, j['height']==$he
  sum(sat(o['value']) for o in t[0]['outputs'])==$cb, t[0]['coinbase'] is True,
  all(i['value'] is None and 'address' in i for x in t for i in x['inputs']),
  all(set(('address','value','type','n')) <= set(o) for x in t for o in x['outputs']),
- j['chain']=='bitcoin']
+ j['chain']=='bitcoin', all(x['chain']=='bitcoin' for x in t)]
 print('ok' if all(checks) else 'checks: %s' % checks)" "block 413567 json"
 fi
 

@@ -59,8 +59,10 @@ consistent() {
     tip=$(tip_of "$db")
     if [ "$tip" = none ]; then
         # killed before the first commit: no chain record at all
-        if ft --db "$db" block 0 2>&1 | grep -q "holds no bitcoin blocks\|no index there\|is empty"; then ok
-        else ko "$what: no tip but not empty"; fi
+        local msg
+        msg=$(ft --db "$db" block 0 2>&1 || true)
+        if grep -q "holds no bitcoin blocks\|no index there\|is empty" <<<"$msg"; then ok
+        else ko "$what: no tip but not empty: $msg"; fi
         return
     fi
     check "$what: digest at tip $tip" "$(ft --db "$db" digest)" "$(straight "$tip")"
@@ -101,36 +103,48 @@ ft --db "$db" --quiet index bitcoin --blocks "$BLOCKS"
 final_checks "$db" "after chained kills"
 
 # ---- B. SIGKILL at random moments ----------------------------------------------------------
+# How long does a whole run take here (one synced commit per block)? Kills land at random
+# moments within the first 60% of that, so most land mid-run; each run resumes the last.
+ms_now() { date +%s%3N; }
+t0=$(ms_now)
+FT_COMMIT_BLOCKS=1 ft --db "$TMP/timing" --quiet index bitcoin --blocks "$BLOCKS"
+full_ms=$(( $(ms_now) - t0 ))
+rm -rf "$TMP/timing"
+echo "a run with a commit per block takes ${full_ms} ms"
 db="$TMP/random"
 RANDOM=4242
 kills=0
-finished=0
-for attempt in $(seq 1 40); do
+rounds=0
+tips=""
+for attempt in $(seq 1 60); do
     FT_COMMIT_BLOCKS=1 "$FUNDTRACE" --db "$db" --quiet index bitcoin --blocks "$BLOCKS" \
         >/dev/null 2>"$TMP/random.err" &
     pid=$!
-    # 0 to 60 ms: the run takes longer than that with a synced commit per block
-    sleep "0.0$(printf '%02d' $((RANDOM % 60)))"
-    if kill -9 "$pid" 2>/dev/null; then
-        rc=0
-        wait "$pid" 2>/dev/null || rc=$?
-        if [ "$rc" = 0 ]; then finished=1; break; fi
+    wait_ms=$(( RANDOM % (full_ms * 6 / 10 + 1) ))
+    sleep "$(awk -v m="$wait_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+    killed=0
+    kill -9 "$pid" 2>/dev/null && killed=1
+    rc=0
+    wait "$pid" 2>/dev/null || rc=$?
+    if [ "$killed" = 1 ] && [ "$rc" != 0 ]; then
         kills=$((kills + 1))
         consistent "$db" "random kill $attempt"
+        tips="$tips $(tip_of "$db")"
     else
-        rc=0
-        wait "$pid" || rc=$?
-        check "random run $attempt finished" "$rc" 0
-        finished=1
-        break
+        # this run got to the end: it must equal the uninterrupted run; start over
+        check "random run $attempt exit code" "$rc" 0
+        final_checks "$db" "random round $rounds"
+        rounds=$((rounds + 1))
+        rm -rf "$db"
     fi
+    [ "$kills" -ge 10 ] && break
 done
-if [ "$finished" = 0 ]; then
-    ft --db "$db" --quiet index bitcoin --blocks "$BLOCKS"
-fi
-echo "random SIGKILLs: $kills"
-if [ "$kills" -ge 3 ]; then ok; else ko "only $kills random kills landed"; fi
+ft --db "$db" --quiet index bitcoin --blocks "$BLOCKS"
 final_checks "$db" "after random kills"
+echo "random SIGKILLs: $kills in $rounds+1 rounds, tips after each:$tips"
+distinct=$(tr ' ' '\n' <<<"$tips" | grep -v '^$' | grep -v none | sort -u | wc -l)
+if [ "$kills" -ge 10 ] && [ "$distinct" -ge 3 ]; then ok
+else ko "too few random kills landed mid-run ($kills kills, $distinct distinct tips)"; fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -22,7 +22,7 @@
 //
 // Usage: node replay_server.js --dir DIR [--dir DIR ...] [--port N] [--chain NAME] [--tip N]
 //            [--user U --password P | --cookie FILE] [--fault MODE] [--fault-method M]
-//            [--fault-after N] [--log]
+//            [--fault-after N] [--extend N] [--reorg-at H [--reorg-after-height S]] [--log]
 // Prints the port on stdout once listening; runs until SIGTERM/SIGINT.
 //
 // Fault injection (--fault, applies to every method or only --fault-method M, and only after
@@ -30,6 +30,12 @@
 //   timeout   never answers              http500   HTTP 500, empty body
 //   badjson   HTTP 200, truncated body   rpcerror  HTTP 500 with a JSON-RPC error object
 //   flaky500  the first 2 matching requests get HTTP 500 (empty body), later ones are served
+// Scripted chains: --extend N adds synthetic coinbase-only blocks (each coinbase tagged with
+// its height, so every txid differs) after the fixtures up to height N. --reorg-at H builds a
+// second branch that shares the blocks below H and is one block longer; it is served from the
+// start, or from the moment getblock has served the first branch's block at height S
+// (--reorg-after-height S): a node reorganising while a client indexes it. Blocks of both
+// branches stay available by hash, as on a real node.
 // --user/--password or --cookie (writes "__cookie__:<random>" to FILE) require HTTP basic auth
 // (401 otherwise), like bitcoind.
 'use strict';
@@ -46,7 +52,8 @@ function usage(msg) {
 
 function parseArgs(argv) {
   const o = { dirs: [], port: 0, chain: 'main', tip: null, user: null, password: null,
-              cookie: null, fault: null, faultMethod: null, faultAfter: 0, log: false };
+              cookie: null, fault: null, faultMethod: null, faultAfter: 0, log: false,
+              extend: null, reorgAt: null, reorgAfterHeight: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -65,6 +72,9 @@ function parseArgs(argv) {
       case '--fault-method': o.faultMethod = val(); break;
       case '--fault-after': o.faultAfter = Number(val()); break;
       case '--log': o.log = true; break;
+      case '--extend': o.extend = Number(val()); break;
+      case '--reorg-at': o.reorgAt = Number(val()); break;
+      case '--reorg-after-height': o.reorgAfterHeight = Number(val()); break;
       default: usage(`unknown option '${a}'`);
     }
   }
@@ -142,37 +152,101 @@ class RpcError extends Error {
   }
 }
 
+// A coinbase-only block paying 50 BTC to a P2PKH script, its coinbase tagged with the height
+// and `tag` so that every synthetic block (and txid) differs. Not mined: the RPC adapter
+// trusts the node's proof of work, and the parser checks only the structure and merkle root.
+function synthBlock(height, prevHash, prevTime, tag) {
+  const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v >>> 0); return b; };
+  const sig = Buffer.concat([Buffer.from([4]), u32(height), Buffer.from([1, tag])]);
+  const pkh = crypto.createHash('sha256').update(Buffer.from([tag])).digest().subarray(0, 20);
+  const value = Buffer.alloc(8);
+  value.writeBigUInt64LE(5000000000n);
+  const tx = Buffer.concat([
+    u32(1), Buffer.from([1]), Buffer.alloc(32), Buffer.from([0xff, 0xff, 0xff, 0xff]),
+    compactSize(sig.length), sig, Buffer.from([0xff, 0xff, 0xff, 0xff]),
+    Buffer.from([1]), value, Buffer.from([0x19, 0x76, 0xa9, 0x14]), pkh, Buffer.from([0x88, 0xac]),
+    u32(0)]);
+  const header = Buffer.concat([u32(1), reversedHex(prevHash), sha256d(tx), u32(prevTime + 600),
+                                u32(0x1d00ffff), u32(tag)]);
+  const hash = Buffer.from(sha256d(header)).reverse().toString('hex');
+  return { hash, height, time: prevTime + 600, prev: prevHash,
+           raw: Buffer.concat([header, Buffer.from([1]), tx]).toString('hex'), verbose: null };
+}
+
+// The chains the server plays: A (the fixtures, extended to --extend N with synthetic blocks)
+// and, with --reorg-at H, B: A below H, then synthetic blocks from H to A's tip + 1 (so B is
+// longer). B is served from the start, or once A's block at --reorg-after-height S has been
+// served by getblock (a reorganisation while a client indexes).
+function makeChains(fx, opts) {
+  const a = new Map();
+  const byHash = new Map();
+  for (const [h, hash] of fx.hashByHeight) {
+    const b = fx.blocks.get(hash);
+    if (!b) continue;
+    a.set(h, { hash, height: h, time: b.time, prev: b.previousblockhash || null, raw: null, verbose: b });
+  }
+  let tipA = a.size ? Math.max(...a.keys()) : -1;
+  if (opts.extend !== null) {
+    if (tipA < 0) usage('--extend needs fixture blocks to extend');
+    for (let h = tipA + 1; h <= opts.extend; h++) {
+      const prev = a.get(h - 1);
+      a.set(h, synthBlock(h, prev.hash, prev.time, 0x41));
+    }
+    tipA = Math.max(tipA, opts.extend);
+  }
+  for (const e of a.values()) byHash.set(e.hash, e);
+  let b = null;
+  if (opts.reorgAt !== null) {
+    if (!a.has(opts.reorgAt - 1)) usage('--reorg-at H needs the block at H-1');
+    b = new Map([...a].filter(([h]) => h < opts.reorgAt));
+    for (let h = opts.reorgAt; h <= tipA + 1; h++) {
+      const prev = b.get(h - 1);
+      b.set(h, synthBlock(h, prev.hash, prev.time, 0x42));
+      byHash.set(b.get(h).hash, b.get(h));
+    }
+  }
+  const chains = { a, b, byHash, active: b && opts.reorgAfterHeight === null ? b : a };
+  chains.tip = () => (opts.tip !== null ? opts.tip
+                      : chains.active.size ? Math.max(...chains.active.keys()) : -1);
+  return chains;
+}
+
 function makeHandlers(fx, opts) {
-  const heights = [...fx.hashByHeight.keys()];
-  const tip = opts.tip !== null ? opts.tip : (heights.length ? Math.max(...heights) : -1);
-  const rawCache = new Map();
-  const blockFor = (hash) => {
-    if (typeof hash !== 'string' || !fx.blocks.has(hash)) throw new RpcError(-5, 'Block not found', 500);
-    return fx.blocks.get(hash);
+  const chains = makeChains(fx, opts);
+  const entryFor = (hash) => {
+    if (typeof hash !== 'string' || !chains.byHash.has(hash)) throw new RpcError(-5, 'Block not found', 500);
+    return chains.byHash.get(hash);
   };
+  const hashAt = (h) => (chains.active.has(h) ? chains.active.get(h).hash : null);
   return {
-    getblockchaininfo: () => ({ chain: opts.chain, blocks: tip, headers: tip,
-                                bestblockhash: fx.hashByHeight.get(tip) || null,
+    getblockchaininfo: () => ({ chain: opts.chain, blocks: chains.tip(), headers: chains.tip(),
+                                bestblockhash: hashAt(chains.tip()),
                                 initialblockdownload: false, pruned: false }),
-    getblockcount: () => tip,
+    getblockcount: () => chains.tip(),
     getblockhash: (params) => {
       const h = params[0];
-      if (!Number.isInteger(h) || h < 0 || h > tip || !fx.hashByHeight.has(h))
+      if (!Number.isInteger(h) || h < 0 || h > chains.tip() || !chains.active.has(h))
         throw new RpcError(-8, 'Block height out of range', 500);
-      return fx.hashByHeight.get(h);
+      return hashAt(h);
     },
-    getbestblockhash: () => fx.hashByHeight.get(tip) || null,
+    getbestblockhash: () => hashAt(chains.tip()),
     getblock: (params) => {
-      const b = blockFor(params[0]);
+      const e = entryFor(params[0]);
       let v = params.length > 1 ? params[1] : 1;
       if (v === true) v = 1;
       if (v === false) v = 0;
-      if (v === 0) {
-        if (!rawCache.has(b.hash)) rawCache.set(b.hash, rawBlock(b));
-        return rawCache.get(b.hash);
+      if (chains.b && chains.active === chains.a && e.height === opts.reorgAfterHeight &&
+          chains.a.get(e.height) === e) {
+        process.stderr.write(`replay_server: switching to the other branch at ${opts.reorgAt}\n`);
+        chains.active = chains.b;
       }
-      if (v === 1) return { ...b, tx: b.tx.map((t) => t.txid) };
-      if (v === 2) return b;
+      if (v === 0) {
+        if (e.raw === null) e.raw = rawBlock(e.verbose);
+        return e.raw;
+      }
+      if (!e.verbose) throw new RpcError(-8, 'replay server: synthetic blocks have verbosity 0 only', 500);
+      if (v === 1) return { ...e.verbose, tx: e.verbose.tx.map((t) => t.txid) };
+      if (v === 2) return e.verbose;
       throw new RpcError(-8, 'Verbosity must be in range 0..2', 500);
     },
     getrawtransaction: (params) => {
