@@ -24,8 +24,7 @@ int ft_cli_btc_chain_arg(const char *cmd, const char *chain)
     return ft_cli_usage_error(cmd, "chain '%s' is not supported here (only 'bitcoin')", chain);
 }
 
-int ft_cli_btc_open(ft_cli *cli, ft_store **st, const ft_btc_params **net,
-                    ft_query_chainrec *rec)
+int ft_cli_btc_open(ft_cli *cli, ft_store **st, const ft_btc_params **net, ft_query_chainrec *rec)
 {
     ft_err err;
     ft_err_clear(&err);
@@ -50,8 +49,8 @@ int ft_cli_btc_open(ft_cli *cli, ft_store **st, const ft_btc_params **net,
     if (!*net) {
         ft_store_close(*st);
         *st = NULL;
-        return ft_cli_error(2, "index '%s' holds blocks of an unknown network '%s'",
-                            cli->db_path, rec->network);
+        return ft_cli_error(2, "index '%s' holds blocks of an unknown network '%s'", cli->db_path,
+                            rec->network);
     }
     return 0;
 }

@@ -22,8 +22,7 @@ int ft_cli_btc_chain_arg(const char *cmd, const char *chain);
 
 /* Opens cli->db_path read-only and reads the Bitcoin chain record. Returns 0, or prints one
  * "error:" line and returns the exit code (the store is closed then). */
-int ft_cli_btc_open(ft_cli *cli, ft_store **st, const ft_btc_params **net,
-                    ft_query_chainrec *rec);
+int ft_cli_btc_open(ft_cli *cli, ft_store **st, const ft_btc_params **net, ft_query_chainrec *rec);
 
 /* "50.00000000" */
 void ft_cli_btc_amount(char out[FT_AMOUNT_STR_MAX], ft_u128 sat);

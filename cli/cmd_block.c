@@ -70,9 +70,9 @@ static void block_csv(const ft_query_blockview *v)
     ft_hex_encode_rev(hash, v->rec.hash, 32);
     ft_hex_encode_rev(prev, v->rec.prev, 32);
     ft_u128_format(total, v->total_output);
-    printf("%u,%s,%s,%lld,%u,%llu,%llu,%s,%llu\n", v->height, hash, prev,
-           (long long)v->rec.time, v->rec.n_tx, (unsigned long long)v->n_inputs,
-           (unsigned long long)v->n_outputs, total, (unsigned long long)v->coinbase_output);
+    printf("%u,%s,%s,%lld,%u,%llu,%llu,%s,%llu\n", v->height, hash, prev, (long long)v->rec.time,
+           v->rec.n_tx, (unsigned long long)v->n_inputs, (unsigned long long)v->n_outputs, total,
+           (unsigned long long)v->coinbase_output);
 }
 
 /* Parses HEIGHT, FROM-TO or a 64-digit hash (looked up in st). */
@@ -101,8 +101,8 @@ static int parse_which(ft_store *st, const char *arg, uint32_t *from, uint32_t *
             return ft_cli_usage_error("block", "bad block range '%s'", arg);
         memcpy(left, arg, n);
         left[n] = '\0';
-        if (ft_cli_parse_u64(left, &a) != 0 || ft_cli_parse_u64(dash + 1, &b) != 0 ||
-            a > b || b >= UINT32_MAX || b - a >= MAX_RANGE)
+        if (ft_cli_parse_u64(left, &a) != 0 || ft_cli_parse_u64(dash + 1, &b) != 0 || a > b ||
+            b >= UINT32_MAX || b - a >= MAX_RANGE)
             return ft_cli_usage_error("block", "bad block range '%s'", arg);
     } else {
         if (ft_cli_parse_u64(arg, &a) != 0 || a >= UINT32_MAX)

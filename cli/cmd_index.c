@@ -67,12 +67,18 @@ int cmd_index(ft_cli *cli, int argc, char **argv)
     const char *cookie = NULL, *user = NULL, *password = NULL, *from_s = NULL, *to_s = NULL;
     const char *timeout_s = NULL, *retries_s = NULL;
     const ft_opt opts[] = {
-        {"blocks", 1, &blocks, NULL},         {"rpc", 1, &rpc, NULL},
-        {"network", 1, &network, NULL},       {"to-height", 1, &to_height_s, NULL},
-        {"rpc-cookie", 1, &cookie, NULL},     {"rpc-user", 1, &user, NULL},
-        {"rpc-password", 1, &password, NULL}, {"from", 1, &from_s, NULL},
-        {"to", 1, &to_s, NULL},               {"rpc-timeout", 1, &timeout_s, NULL},
-        {"rpc-retries", 1, &retries_s, NULL}, {NULL, 0, NULL, NULL},
+        {"blocks", 1, &blocks, NULL},
+        {"rpc", 1, &rpc, NULL},
+        {"network", 1, &network, NULL},
+        {"to-height", 1, &to_height_s, NULL},
+        {"rpc-cookie", 1, &cookie, NULL},
+        {"rpc-user", 1, &user, NULL},
+        {"rpc-password", 1, &password, NULL},
+        {"from", 1, &from_s, NULL},
+        {"to", 1, &to_s, NULL},
+        {"rpc-timeout", 1, &timeout_s, NULL},
+        {"rpc-retries", 1, &retries_s, NULL},
+        {NULL, 0, NULL, NULL},
     };
     const char *pos[1];
     int n_pos = 0;
@@ -80,25 +86,27 @@ int cmd_index(ft_cli *cli, int argc, char **argv)
     if (rc)
         return rc;
     if (n_pos != 1)
-        return ft_cli_usage_error("index", "which chain? e.g. 'fundtrace index bitcoin --blocks DIR'");
+        return ft_cli_usage_error("index",
+                                  "which chain? e.g. 'fundtrace index bitcoin --blocks DIR'");
     if (strcmp(pos[0], "bitcoin") != 0 && strcmp(pos[0], "btc") != 0)
-        return ft_cli_usage_error("index", "chain '%s' cannot be indexed by this build (only 'bitcoin')",
-                                  pos[0]);
+        return ft_cli_usage_error(
+            "index", "chain '%s' cannot be indexed by this build (only 'bitcoin')", pos[0]);
     if (!blocks == !rpc)
         return ft_cli_usage_error("index", "give exactly one source: --blocks DIR or --rpc URL");
     if (blocks && (cookie || user || password || from_s || to_s || timeout_s || retries_s))
-        return ft_cli_usage_error("index", "--rpc-* options, --from and --to go with --rpc, not --blocks");
+        return ft_cli_usage_error("index",
+                                  "--rpc-* options, --from and --to go with --rpc, not --blocks");
     if (rpc && to_height_s)
         return ft_cli_usage_error("index", "--to-height goes with --blocks; use --to with --rpc");
     if (cookie && (user || password))
-        return ft_cli_usage_error("index", "give --rpc-cookie or --rpc-user/--rpc-password, not both");
+        return ft_cli_usage_error("index",
+                                  "give --rpc-cookie or --rpc-user/--rpc-password, not both");
     if (!user != !password)
         return ft_cli_usage_error("index", "--rpc-user and --rpc-password go together");
     const ft_btc_params *net = ft_btc_params_by_name(network ? network : "main");
     if (!net)
-        return ft_cli_usage_error("index",
-                                  "unknown network '%s' (main, testnet, testnet4, signet, regtest)",
-                                  network);
+        return ft_cli_usage_error(
+            "index", "unknown network '%s' (main, testnet, testnet4, signet, regtest)", network);
     uint32_t to_height = FT_BTC_HEIGHT_NONE, from = FT_BTC_HEIGHT_NONE, to = FT_BTC_HEIGHT_NONE;
     if (to_height_s && (rc = parse_height("to-height", to_height_s, &to_height)) != 0)
         return rc;
@@ -107,13 +115,17 @@ int cmd_index(ft_cli *cli, int argc, char **argv)
     if (to_s && (rc = parse_height("to", to_s, &to)) != 0)
         return rc;
     unsigned long long timeout_ms = 0, retries = 0;
-    if (timeout_s && (ft_cli_parse_u64(timeout_s, &timeout_ms) != 0 || timeout_ms < 1 ||
-                      timeout_ms > 3600000))
-        return ft_cli_usage_error("index", "option '--rpc-timeout' needs milliseconds from 1 to "
-                                           "3600000, not '%s'", timeout_s);
+    if (timeout_s &&
+        (ft_cli_parse_u64(timeout_s, &timeout_ms) != 0 || timeout_ms < 1 || timeout_ms > 3600000))
+        return ft_cli_usage_error("index",
+                                  "option '--rpc-timeout' needs milliseconds from 1 to "
+                                  "3600000, not '%s'",
+                                  timeout_s);
     if (retries_s && (ft_cli_parse_u64(retries_s, &retries) != 0 || retries < 1 || retries > 100))
-        return ft_cli_usage_error("index", "option '--rpc-retries' needs a number from 1 to 100, "
-                                           "not '%s'", retries_s);
+        return ft_cli_usage_error("index",
+                                  "option '--rpc-retries' needs a number from 1 to 100, "
+                                  "not '%s'",
+                                  retries_s);
     if (from_s && to_s && from > to)
         return ft_cli_usage_error("index", "--from %u is above --to %u", from, to);
 
@@ -153,13 +165,11 @@ int cmd_index(ft_cli *cli, int argc, char **argv)
     double tps = secs > 0 ? (double)stats.txs / secs : 0;
     if (!cli->quiet) {
         if (stats.up_to_date)
-            fprintf(stderr, "index is up to date at height %u (%s)\n", stats.tip_height,
-                    net->name);
+            fprintf(stderr, "index is up to date at height %u (%s)\n", stats.tip_height, net->name);
         else
-            fprintf(stderr,
-                    "indexed %u blocks, %llu txs; tip height %u (%s); %.2f s, %.0f tx/s\n",
-                    stats.blocks, (unsigned long long)stats.txs, stats.tip_height, net->name,
-                    secs, tps);
+            fprintf(stderr, "indexed %u blocks, %llu txs; tip height %u (%s); %.2f s, %.0f tx/s\n",
+                    stats.blocks, (unsigned long long)stats.txs, stats.tip_height, net->name, secs,
+                    tps);
         if (stats.rolled_back)
             fprintf(stderr, "rolled back %u blocks first (the index had forked from the source)\n",
                     stats.rolled_back);

@@ -70,12 +70,11 @@ static void print_text(const ft_query_txview *v, const ft_btc_params *net)
         ft_cli_btc_amount(amt, o->value);
         if (o->spent) {
             ft_hex_encode_rev(hex, o->spent_by_txid, 32);
-            printf("  %-4u %-42s %17s  %-11s spent by %s:%u\n", i,
-                   addr[0] ? addr : "(no address)", amt, ft_cli_btc_type(o->script_type), hex,
-                   o->spent_by_vin);
+            printf("  %-4u %-42s %17s  %-11s spent by %s:%u\n", i, addr[0] ? addr : "(no address)",
+                   amt, ft_cli_btc_type(o->script_type), hex, o->spent_by_vin);
         } else {
-            printf("  %-4u %-42s %17s  %-11s unspent\n", i, addr[0] ? addr : "(no address)",
-                   amt, ft_cli_btc_type(o->script_type));
+            printf("  %-4u %-42s %17s  %-11s unspent\n", i, addr[0] ? addr : "(no address)", amt,
+                   ft_cli_btc_type(o->script_type));
         }
     }
 }

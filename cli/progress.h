@@ -13,11 +13,11 @@
 #include "engine/progress.h"
 
 typedef struct ft_cli_progress {
-    double start;     /* monotonic seconds at init */
+    double start; /* monotonic seconds at init */
     double last_draw;
     uint64_t first_done;
     int have_first;
-    int drawn;        /* a line is on the terminal */
+    int drawn; /* a line is on the terminal */
 } ft_cli_progress;
 
 /* Starts the clock; *out gets a callback bound to p (p must outlive its use). */

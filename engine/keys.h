@@ -13,6 +13,13 @@
 #define FT_CHAIN_NONE 0x00 /* store-wide records (schema version) */
 #define FT_CHAIN_BTC 0x01
 #define FT_CHAIN_ETH 0x02
+/* Other EVM chains keep their own byte (chains/ethereum/params.c), so that one index can hold
+ * several of them side by side; 0x03..0x1f stay free for UTXO chains. */
+#define FT_CHAIN_BSC 0x21
+#define FT_CHAIN_POLYGON 0x22
+#define FT_CHAIN_ARBITRUM 0x23
+#define FT_CHAIN_AVALANCHE 0x24
+#define FT_CHAIN_EVMDEV 0x25 /* a local development node: anvil, hardhat (chain id 31337) */
 
 /* Record types (the first key byte). 0x00..0x0f belong to the UTXO ledger (engine/ledger.c,
  * engine/query.c); later modules (labels, incidents, clusters, account chains) take 0x10 and
@@ -27,5 +34,14 @@
 #define FT_KEY_ADDR 0x07       /* address key bytes -> addr id */
 #define FT_KEY_ADDR_ID 0x08    /* addr id:u64be -> address key bytes */
 #define FT_KEY_HIST 0x09       /* addr id:u64be tx id:u64be dir:u8 index:u32be -> value */
+
+/* Account-model records (engine/account.c; docs/store-format.md, "Account chains"). */
+#define FT_KEY_ACCT_CHAIN 0x10    /* chain meta and checkpoint */
+#define FT_KEY_ACCT_BLOCK 0x11    /* height:u32be -> block record */
+#define FT_KEY_ACCT_BLOCKHASH 0x12 /* hash:32 -> height */
+#define FT_KEY_ACCT_TX 0x13       /* height:u32be index:u32be -> tx record */
+#define FT_KEY_ACCT_TXHASH 0x14   /* hash:32 -> height, index */
+#define FT_KEY_ACCT_XFER 0x15     /* height:u32be seq:u32be -> transfer (or trace) row */
+#define FT_KEY_ACCT_HIST 0x18     /* address:20 height:u32be seq:u32be dir:u8 -> row summary */
 
 #endif

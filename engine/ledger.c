@@ -55,7 +55,7 @@ typedef struct utxo_entry {
     uint32_t used;
     uint64_t out_id; /* the marker: first out id of the tx */
     uint64_t tx_id;
-    uint64_t value;  /* the marker: n_out */
+    uint64_t value; /* the marker: n_out */
     uint64_t addr_id;
 } utxo_entry;
 
@@ -479,8 +479,7 @@ static ft_status spend_output(ft_ledger *lg, const uint8_t txid[32], uint32_t vo
     }
     if (utxo_find(&lg->spent, txid, vout)) {
         fmt_outpoint(op, sizeof op, txid, vout);
-        return ft_err_set(err, FT_ERR_STATE, "input spends output '%s' that is already spent",
-                          op);
+        return ft_err_set(err, FT_ERR_STATE, "input spends output '%s' that is already spent", op);
     }
     /* Not cached: ask the store (an output of a committed block evicted from the cache, an
      * OP_RETURN output, or a resumed run). Valid chains rarely get here while the cache is
@@ -569,8 +568,8 @@ static ft_status address_id(ft_ledger *lg, const ft_addr_key *k, uint64_t *id, f
 
 /* BIP 30: is txid (a coinbase's) already used? On yes, *dup_of is that tx and its cached
  * outputs are dropped: the new tx's outputs replace them. */
-static ft_status coinbase_dup(ft_ledger *lg, const uint8_t txid[32], int *has_dup,
-                              uint64_t *dup_of, ft_err *err)
+static ft_status coinbase_dup(ft_ledger *lg, const uint8_t txid[32], int *has_dup, uint64_t *dup_of,
+                              ft_err *err)
 {
     *has_dup = 0;
     *dup_of = 0;
@@ -605,13 +604,12 @@ static ft_status coinbase_dup(ft_ledger *lg, const uint8_t txid[32], int *has_du
     }
     char hex[65];
     ft_hex_encode_rev(hex, txid, 32);
-    ft_log(FT_LOG_INFO, "duplicate coinbase txid %s (BIP 30): it now names tx %llu, not %llu",
-           hex, (unsigned long long)lg->cur.next_tx, (unsigned long long)*dup_of);
+    ft_log(FT_LOG_INFO, "duplicate coinbase txid %s (BIP 30): it now names tx %llu, not %llu", hex,
+           (unsigned long long)lg->cur.next_tx, (unsigned long long)*dup_of);
     return FT_OK;
 }
 
-static ft_status append_tx(ft_ledger *lg, const ft_utxo_block *b, const ft_utxo_tx *tx,
-                           ft_err *err)
+static ft_status append_tx(ft_ledger *lg, const ft_utxo_block *b, const ft_utxo_tx *tx, ft_err *err)
 {
     ft_status rc;
     if ((tx->n_in && !tx->in && !tx->coinbase) || (tx->n_out && !tx->out))
@@ -702,8 +700,8 @@ static ft_status append_tx(ft_ledger *lg, const ft_utxo_block *b, const ft_utxo_
     if (!tx->coinbase && in_sum < out_sum) {
         char hex[65];
         ft_hex_encode_rev(hex, tx->txid, 32);
-        return ft_err_set(err, FT_ERR_STATE, "tx %s in block %u pays out more than it spends",
-                          hex, b->height);
+        return ft_err_set(err, FT_ERR_STATE, "tx %s in block %u pays out more than it spends", hex,
+                          b->height);
     }
     if (out_sum > UINT64_MAX) {
         char hex[65];
@@ -754,8 +752,8 @@ static ft_status append_block(ft_ledger *lg, const ft_utxo_block *b, ft_err *err
             ft_hex_encode_rev(hex, b->prev, 32);
             ft_hex_encode_rev(hex2, lg->cur.tip_hash, 32);
             return ft_err_set(err, FT_ERR_STATE,
-                              "block at height %u has parent %s but the index tip is %s",
-                              b->height, hex, hex2);
+                              "block at height %u has parent %s but the index tip is %s", b->height,
+                              hex, hex2);
         }
     }
     if (lg->n_staged == lg->cap_staged) {
@@ -993,8 +991,8 @@ ft_status ft_ledger_rollback(ft_ledger *lg, uint32_t height, ft_err *err)
     if (!lg->cur.has_tip)
         return ft_err_set(err, FT_ERR_STATE, "cannot roll back an empty index");
     if (height > lg->cur.tip_height)
-        return ft_err_set(err, FT_ERR_ARG, "cannot roll back to height %u above the tip %u",
-                          height, lg->cur.tip_height);
+        return ft_err_set(err, FT_ERR_ARG, "cannot roll back to height %u above the tip %u", height,
+                          lg->cur.tip_height);
     if (height == lg->cur.tip_height)
         return FT_OK;
     ft_query_blockrec keep, first_gone;

@@ -223,8 +223,7 @@ ft_status ft_query_txrec_decode(ft_query_txrec *rec, uint64_t tx_id, const uint8
         for (uint32_t i = 0; i < rec->n_in; i++) {
             ft_query_txrec_in *in = &rec->in[i];
             if (!rd_u64c(&r, &in->prev_tx) || !rd_u32c(&r, &in->prev_vout) ||
-                !rd_u64c(&r, &in->out_id) || !rd_u64c(&r, &in->value) ||
-                !rd_u64c(&r, &in->addr_id))
+                !rd_u64c(&r, &in->out_id) || !rd_u64c(&r, &in->value) || !rd_u64c(&r, &in->addr_id))
                 goto fail;
         }
     }
@@ -392,8 +391,8 @@ ft_status ft_query_spend_get(ft_store *st, uint8_t chain, uint64_t out_id, uint6
     ft_reader r;
     ft_reader_init(&r, v, vl);
     uint8_t ver;
-    int ok = ft_reader_u8(&r, &ver) && ver == 1 && rd_u64c(&r, tx_id) && rd_u32c(&r, vin) &&
-             r.left == 0;
+    int ok =
+        ft_reader_u8(&r, &ver) && ver == 1 && rd_u64c(&r, tx_id) && rd_u32c(&r, vin) && r.left == 0;
     free(v);
     if (!ok)
         return ft_err_set(err, FT_ERR_CORRUPT, "index '%s': corrupt spend record of output %llu",
@@ -762,9 +761,8 @@ ft_status ft_query_block_view(ft_store *st, uint8_t chain, uint32_t height,
         ft_query_txrec_release(&rec);
         if (sum > UINT64_MAX) {
             ft_query_blockview_release(view);
-            return ft_err_set(err, FT_ERR_CORRUPT,
-                              "index '%s': outputs of tx %llu overflow", ft_store_path(st),
-                              (unsigned long long)(view->rec.first_tx + i));
+            return ft_err_set(err, FT_ERR_CORRUPT, "index '%s': outputs of tx %llu overflow",
+                              ft_store_path(st), (unsigned long long)(view->rec.first_tx + i));
         }
         if (i == 0 && rec.coinbase)
             view->coinbase_output = (uint64_t)sum;

@@ -52,7 +52,7 @@ typedef struct ft_query_chainrec {
     int has_tip;
     uint32_t tip_height;
     uint8_t tip_hash[32];
-    uint64_t next_tx;   /* ids the next block will use */
+    uint64_t next_tx; /* ids the next block will use */
     uint64_t next_out;
     uint64_t next_addr; /* address ids start at 1; 0 means "no address" */
 } ft_query_chainrec;
@@ -70,11 +70,11 @@ typedef struct ft_query_blockrec {
 } ft_query_blockrec;
 
 typedef struct ft_query_txrec_in {
-    uint64_t prev_tx;   /* tx id of the spent output's transaction */
+    uint64_t prev_tx; /* tx id of the spent output's transaction */
     uint32_t prev_vout;
-    uint64_t out_id;    /* the spent output */
+    uint64_t out_id; /* the spent output */
     uint64_t value;
-    uint64_t addr_id;   /* 0: no address */
+    uint64_t addr_id; /* 0: no address */
 } ft_query_txrec_in;
 
 typedef struct ft_query_txrec_out {
@@ -90,12 +90,12 @@ typedef struct ft_query_txrec {
     uint32_t height;
     int64_t time;
     int coinbase;
-    int has_dup;        /* BIP 30: this tx's txid was already used by tx dup_of */
+    int has_dup; /* BIP 30: this tx's txid was already used by tx dup_of */
     uint64_t dup_of;
     uint64_t first_out;
     uint32_t n_in;
     uint32_t n_out;
-    ft_query_txrec_in *in;   /* NULL for a coinbase */
+    ft_query_txrec_in *in; /* NULL for a coinbase */
     ft_query_txrec_out *out;
 } ft_query_txrec;
 
@@ -131,7 +131,7 @@ ft_status ft_query_addr_key(ft_store *st, uint8_t chain, uint64_t addr_id, ft_ad
 /* ---- views for the CLI -------------------------------------------------------------------- */
 
 typedef struct ft_query_input {
-    ft_addr_key addr;     /* len 0: no address */
+    ft_addr_key addr; /* len 0: no address */
     uint8_t script_type;
     uint64_t value;
     uint8_t prev_txid[32]; /* the spent output: prev_txid:prev_vout */
@@ -142,7 +142,7 @@ typedef struct ft_query_output {
     ft_addr_key addr;
     uint8_t script_type;
     uint64_t value;
-    int spent;                 /* 1: spent_by_txid:spent_by_vin spent it */
+    int spent; /* 1: spent_by_txid:spent_by_vin spent it */
     uint8_t spent_by_txid[32];
     uint32_t spent_by_vin;
 } ft_query_output;
@@ -154,11 +154,11 @@ typedef struct ft_query_txview {
     uint8_t block_hash[32];
     int64_t time;
     int coinbase;
-    uint64_t fee;          /* 0 for a coinbase */
-    uint64_t input_total;  /* 0 for a coinbase */
+    uint64_t fee;         /* 0 for a coinbase */
+    uint64_t input_total; /* 0 for a coinbase */
     uint64_t output_total;
-    uint32_t n_in;         /* serialised input count (a coinbase has 1 and no inputs[]) */
-    uint32_t n_inputs;     /* entries in inputs[] */
+    uint32_t n_in;     /* serialised input count (a coinbase has 1 and no inputs[]) */
+    uint32_t n_inputs; /* entries in inputs[] */
     ft_query_input *inputs;
     uint32_t n_out;
     ft_query_output *outputs;
@@ -181,7 +181,7 @@ typedef struct ft_query_hist_row {
 } ft_query_hist_row;
 
 typedef struct ft_query_addrview {
-    int found;          /* 0: the address never appeared (every figure is 0) */
+    int found; /* 0: the address never appeared (every figure is 0) */
     uint64_t addr_id;
     ft_u128 received;   /* sum of outputs paid to it */
     ft_u128 sent;       /* sum of its outputs spent */
@@ -190,7 +190,7 @@ typedef struct ft_query_addrview {
     uint64_t tx_count;  /* distinct transactions */
     int64_t first_seen; /* block time of its first and last transaction */
     int64_t last_seen;
-    size_t n_listed;    /* rows[] holds the first min(n_rows, max_rows) rows, oldest first */
+    size_t n_listed; /* rows[] holds the first min(n_rows, max_rows) rows, oldest first */
     ft_query_hist_row *rows;
 } ft_query_addrview;
 
@@ -204,11 +204,11 @@ void ft_query_addrview_release(ft_query_addrview *view);
 typedef struct ft_query_blockview {
     uint32_t height;
     ft_query_blockrec rec;
-    uint64_t n_inputs;        /* serialised inputs, the coinbase's included */
+    uint64_t n_inputs; /* serialised inputs, the coinbase's included */
     uint64_t n_outputs;
     ft_u128 total_output;
     uint64_t coinbase_output;
-    uint8_t (*txids)[32];     /* n_tx txids in block order */
+    uint8_t (*txids)[32]; /* n_tx txids in block order */
 } ft_query_blockview;
 
 /* A block by height with its figures (reads every tx record of the block). */

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/buf.h"
 #include "engine/hash.h"
 #include "engine/keys.h"
 #include "engine/reader.h"
@@ -46,11 +47,6 @@ struct ft_store {
     leveldb_writeoptions_t *write_sync;
     leveldb_writeoptions_t *write_nosync;
     char *path;
-};
-
-struct ft_store_batch {
-    leveldb_writebatch_t *wb;
-    size_t bytes;
 };
 
 struct ft_store_iter {
@@ -253,11 +249,37 @@ ft_status ft_store_get(ft_store *st, const void *key, size_t klen, uint8_t **val
 
 /* ---- batches ----------------------------------------------------------------------------- */
 
+/* A batch keeps its operations in its own buffer and hands them to LevelDB at commit time
+ * sorted by key (stably, so that of two operations on one key the later still wins):
+ * inserting sorted keys into LevelDB's memtable skiplist walks cache-hot paths, which made
+ * the commits of a ledger batch (dense ids mixed with hashes) about twice as fast. */
+typedef struct batch_op {
+    uint64_t prefix[2]; /* the first 16 key bytes, big-endian, zero-padded: the radix keys */
+    size_t off;         /* key bytes at data + off, then the value */
+    uint32_t klen;
+    uint32_t vlen;
+    uint64_t seq; /* insertion order, for the stable sort; bit 63: delete */
+} batch_op;
+
+#define BATCH_DELETE ((uint64_t)1 << 63)
+
+struct ft_store_batch {
+    ft_buf data;
+    batch_op *ops;
+    batch_op *tmp; /* radix sort scratch, cap_ops entries */
+    size_t n_ops;
+    size_t cap_ops;
+    size_t bytes;
+    int failed;
+    leveldb_writebatch_t *wb; /* kept across commits: clearing it keeps its memory */
+};
+
 ft_store_batch *ft_store_batch_new(void)
 {
     ft_store_batch *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
+    ft_buf_init(&b->data);
     b->wb = leveldb_writebatch_create();
     if (!b->wb) {
         free(b);
@@ -266,16 +288,56 @@ ft_store_batch *ft_store_batch_new(void)
     return b;
 }
 
+static void batch_add(ft_store_batch *b, const void *key, size_t klen, const void *val, size_t vlen,
+                      int del)
+{
+    if (b->failed)
+        return;
+    if (klen > UINT32_MAX || vlen > UINT32_MAX) {
+        b->failed = 1;
+        return;
+    }
+    if (b->n_ops == b->cap_ops) {
+        size_t cap = b->cap_ops ? b->cap_ops * 2 : 1024;
+        batch_op *ops = realloc(b->ops, cap * sizeof *ops);
+        if (!ops) {
+            b->failed = 1;
+            return;
+        }
+        b->ops = ops;
+        free(b->tmp);
+        b->tmp = NULL;
+        b->cap_ops = cap;
+    }
+    batch_op *op = &b->ops[b->n_ops];
+    uint8_t pre[16] = {0};
+    memcpy(pre, key, klen < 16 ? klen : 16);
+    op->prefix[0] = ft_get_u64be(pre);
+    op->prefix[1] = ft_get_u64be(pre + 8);
+    op->off = b->data.len;
+    op->klen = (uint32_t)klen;
+    op->vlen = (uint32_t)vlen;
+    op->seq = (uint64_t)b->n_ops | (del ? BATCH_DELETE : 0);
+    ft_buf_append(&b->data, key, klen);
+    if (vlen)
+        ft_buf_append(&b->data, val, vlen);
+    if (b->data.failed) {
+        b->failed = 1;
+        return;
+    }
+    b->n_ops++;
+}
+
 void ft_store_batch_put(ft_store_batch *b, const void *key, size_t klen, const void *val,
                         size_t vlen)
 {
-    leveldb_writebatch_put(b->wb, key, klen, val, vlen);
+    batch_add(b, key, klen, val, vlen, 0);
     b->bytes += klen + vlen + 8; /* LevelDB's record overhead: tag and two varint lengths */
 }
 
 void ft_store_batch_delete(ft_store_batch *b, const void *key, size_t klen)
 {
-    leveldb_writebatch_delete(b->wb, key, klen);
+    batch_add(b, key, klen, NULL, 0, 1);
     b->bytes += klen + 4;
 }
 
@@ -286,22 +348,122 @@ size_t ft_store_batch_size(const ft_store_batch *b)
 
 void ft_store_batch_clear(ft_store_batch *b)
 {
-    leveldb_writebatch_clear(b->wb);
+    ft_buf_reset(&b->data);
+    b->n_ops = 0;
     b->bytes = 0;
+    b->failed = 0;
 }
 
 void ft_store_batch_free(ft_store_batch *b)
 {
     if (!b)
         return;
+    ft_buf_release(&b->data);
+    free(b->ops);
+    free(b->tmp);
     leveldb_writebatch_destroy(b->wb);
     free(b);
 }
 
+/* Full order of two ops: key bytes, then key length, then insertion order. */
+static int op_cmp(const uint8_t *base, const batch_op *a, const batch_op *b)
+{
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = memcmp(base + a->off, base + b->off, n);
+    if (c)
+        return c;
+    if (a->klen != b->klen)
+        return a->klen < b->klen ? -1 : 1;
+    uint64_t sa = a->seq & ~BATCH_DELETE, sb = b->seq & ~BATCH_DELETE;
+    return sa < sb ? -1 : sa > sb;
+}
+
+/* Stable LSD radix sort of the ops by their 16-byte prefix (passes over a byte that is the
+ * same in every op are skipped), then an insertion sort of each run of equal prefixes by the
+ * full key. Returns 0 if the scratch array cannot be had. */
+static int batch_sort(ft_store_batch *b)
+{
+    size_t n = b->n_ops;
+    if (!b->tmp) {
+        b->tmp = malloc(b->cap_ops * sizeof *b->tmp);
+        if (!b->tmp)
+            return 0;
+    }
+    batch_op *tmp = b->tmp;
+    size_t(*count)[256] = calloc(16, sizeof *count);
+    if (!count)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < 16; d++)
+            count[d][(uint8_t)(b->ops[i].prefix[d >> 3] >> (8 * (7 - (d & 7))))]++;
+    batch_op *src = b->ops, *dst = tmp;
+    for (int d = 15; d >= 0; d--) {
+        size_t *c = count[d];
+        int single = 0;
+        for (int v = 0; v < 256; v++)
+            if (c[v] == n)
+                single = 1;
+        if (single)
+            continue;
+        size_t pos = 0;
+        for (int v = 0; v < 256; v++) {
+            size_t k = c[v];
+            c[v] = pos;
+            pos += k;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint8_t v = (uint8_t)(src[i].prefix[d >> 3] >> (8 * (7 - (d & 7))));
+            dst[c[v]++] = src[i];
+        }
+        batch_op *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != b->ops)
+        memcpy(b->ops, src, n * sizeof *src);
+    free(count);
+    /* runs of equal prefixes: order by the whole key (seq keeps it stable) */
+    const uint8_t *base = b->data.data;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && b->ops[j].prefix[0] == b->ops[i].prefix[0] &&
+               b->ops[j].prefix[1] == b->ops[i].prefix[1])
+            j++;
+        for (size_t x = i + 1; x < j; x++) {
+            batch_op cur = b->ops[x];
+            size_t y = x;
+            while (y > i && op_cmp(base, &b->ops[y - 1], &cur) > 0) {
+                b->ops[y] = b->ops[y - 1];
+                y--;
+            }
+            b->ops[y] = cur;
+        }
+        i = j;
+    }
+    return 1;
+}
+
 ft_status ft_store_batch_commit(ft_store *st, ft_store_batch *b, int sync, ft_err *err)
 {
+    if (b->failed)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory building a write batch for '%s'",
+                          st->path);
+    if (b->n_ops > 1 && !batch_sort(b))
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory sorting a write batch for '%s'",
+                          st->path);
+    leveldb_writebatch_t *wb = b->wb;
+    leveldb_writebatch_clear(wb);
+    for (size_t i = 0; i < b->n_ops; i++) {
+        const batch_op *op = &b->ops[i];
+        const char *k = (const char *)b->data.data + op->off;
+        if (op->seq & BATCH_DELETE)
+            leveldb_writebatch_delete(wb, k, op->klen);
+        else
+            leveldb_writebatch_put(wb, k, op->klen, k + op->klen, op->vlen);
+    }
     char *lerr = NULL;
-    leveldb_write(st->db, sync ? st->write_sync : st->write_nosync, b->wb, &lerr);
+    leveldb_write(st->db, sync ? st->write_sync : st->write_nosync, wb, &lerr);
+    leveldb_writebatch_clear(wb);
     if (lerr) {
         ft_status rc = ft_err_set(err, FT_ERR_IO, "cannot write index '%s': %s", st->path, lerr);
         leveldb_free(lerr);

@@ -41,12 +41,12 @@ typedef struct blk_node {
     uint8_t prev[32];
     uint8_t work[32]; /* cumulative, big-endian */
     uint32_t bits;
-    int32_t file;     /* -1: built-in genesis */
+    int32_t file; /* -1: built-in genesis */
     uint32_t size;
-    uint64_t offset;  /* of the record's magic */
+    uint64_t offset; /* of the record's magic */
     uint32_t height;
-    int32_t parent;   /* node index, -1 none */
-    uint8_t state;    /* 0 unresolved, 1 on a chain from genesis, 2 orphan, 3 in progress */
+    int32_t parent; /* node index, -1 none */
+    uint8_t state;  /* 0 unresolved, 1 on a chain from genesis, 2 orphan, 3 in progress */
 } blk_node;
 
 struct ft_btc_blkfiles {
@@ -413,8 +413,8 @@ static ft_status scan_file(ft_btc_blkfiles *bf, uint32_t fi, ft_err *err)
         }
         if (want < RECORD_HEADER) {
             rc = ft_err_set(err, FT_ERR_PARSE,
-                            "truncated block record in '%s' at offset %llu: %llu bytes left",
-                            path, (unsigned long long)off, (unsigned long long)left);
+                            "truncated block record in '%s' at offset %llu: %llu bytes left", path,
+                            (unsigned long long)off, (unsigned long long)left);
             break;
         }
         if (memcmp(rec, bf->net->magic, 4) != 0) {
@@ -657,8 +657,7 @@ uint32_t ft_btc_blkfiles_size(const ft_btc_blkfiles *bf, uint32_t height)
     return bf->nodes[bf->chain[height]].size;
 }
 
-const char *ft_btc_blkfiles_where(const ft_btc_blkfiles *bf, uint32_t height, char *out,
-                                  size_t cap)
+const char *ft_btc_blkfiles_where(const ft_btc_blkfiles *bf, uint32_t height, char *out, size_t cap)
 {
     if (height > bf->tip) {
         snprintf(out, cap, "no block at height %u", height);

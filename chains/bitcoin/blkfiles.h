@@ -34,14 +34,14 @@
 typedef struct ft_btc_blkfiles ft_btc_blkfiles;
 
 typedef struct ft_btc_blkfiles_info {
-    uint32_t n_files;       /* blk files found */
-    uint64_t n_records;     /* block records read (duplicates included) */
-    uint64_t n_duplicates;  /* records of a block already seen */
-    uint64_t n_off_chain;   /* distinct blocks not on the best chain (stale or orphan) */
-    uint64_t bytes;         /* bytes of block data framed */
-    int xor_obfuscated;     /* 1: a non-zero xor.dat key was applied */
-    int genesis_built_in;   /* 1: the files do not hold the genesis block */
-    uint32_t tip_height;    /* best chain */
+    uint32_t n_files;      /* blk files found */
+    uint64_t n_records;    /* block records read (duplicates included) */
+    uint64_t n_duplicates; /* records of a block already seen */
+    uint64_t n_off_chain;  /* distinct blocks not on the best chain (stale or orphan) */
+    uint64_t bytes;        /* bytes of block data framed */
+    int xor_obfuscated;    /* 1: a non-zero xor.dat key was applied */
+    int genesis_built_in;  /* 1: the files do not hold the genesis block */
+    uint32_t tip_height;   /* best chain */
 } ft_btc_blkfiles_info;
 
 /* Scans dir (blk files directly in it, else in dir/blocks) for network net. */

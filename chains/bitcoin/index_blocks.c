@@ -25,6 +25,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chains/bitcoin/blkfiles.h"
@@ -52,6 +53,13 @@ typedef struct window_slot {
     ft_err err;
     int parsed;
 } window_slot;
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 static unsigned long env_ulong(const char *name)
 {
@@ -133,8 +141,9 @@ static ft_status resume_point(ft_ledger *lg, const ft_btc_blkfiles *bf, uint32_t
         h--;
     }
     if (h < tip.height && h < files_tip) {
-        ft_log(FT_LOG_WARN, "the index forks from the block files' best chain after height %u: "
-                            "rolling back %u blocks",
+        ft_log(FT_LOG_WARN,
+               "the index forks from the block files' best chain after height %u: "
+               "rolling back %u blocks",
                h, tip.height - h);
         rc = ft_ledger_rollback(lg, h, err);
         if (rc != FT_OK)
@@ -191,6 +200,7 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
         goto out;
     }
     unsigned long commits = 0, since_commit = 0;
+    double t_load = 0, t_append = 0, t_commit = 0, t;
     uint32_t h = start;
     while (h <= target && start <= target) {
         /* the window: up to WINDOW_BLOCKS blocks and about WINDOW_BYTES bytes */
@@ -203,9 +213,11 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
             if (h + (uint32_t)n == 0) /* wrapped past UINT32_MAX */
                 break;
         }
+        t = now_sec();
 #pragma omp parallel for schedule(dynamic)
         for (int i = 0; i < n; i++)
             slot_load(bf, h + (uint32_t)i, &win[i]);
+        t_load += now_sec() - t;
 
         for (int i = 0; i < n && rc == FT_OK; i++) {
             uint32_t height = h + (uint32_t)i;
@@ -216,7 +228,9 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
             }
             ft_err aerr;
             ft_err_clear(&aerr);
+            t = now_sec();
             rc = ft_ledger_append(lg, &win[i].ublock, &aerr);
+            t_append += now_sec() - t;
             if (rc != FT_OK) {
                 located(err, rc, bf, height, &aerr);
                 break;
@@ -226,7 +240,9 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
             since_commit++;
             if (ft_ledger_staged_bytes(lg) >= COMMIT_BYTES ||
                 (commit_blocks && since_commit >= commit_blocks)) {
+                t = now_sec();
                 rc = ft_ledger_commit(lg, err);
+                t_commit += now_sec() - t;
                 if (rc != FT_OK)
                     break;
                 since_commit = 0;
@@ -243,9 +259,13 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
             break;
         h += (uint32_t)n;
     }
+    t = now_sec();
     rc = ft_ledger_commit(lg, err);
+    t_commit += now_sec() - t;
     if (rc == FT_OK && since_commit && kill_after && ++commits >= kill_after)
         _exit(137);
+    ft_log(FT_LOG_DEBUG, "index: read+parse %.2f s, append %.2f s, commit %.2f s", t_load, t_append,
+           t_commit);
 out:
     if (rc == FT_OK) {
         ft_ledger_tip tip;
@@ -257,8 +277,9 @@ out:
         ft_btc_blkfiles_info info;
         ft_btc_blkfiles_get_info(bf, &info);
         if (info.n_off_chain)
-            ft_log(FT_LOG_INFO, "ignored %llu blocks of the block files that are not on the best "
-                                "chain (stale or orphan)",
+            ft_log(FT_LOG_INFO,
+                   "ignored %llu blocks of the block files that are not on the best "
+                   "chain (stale or orphan)",
                    (unsigned long long)info.n_off_chain);
     }
     free(win);

@@ -383,6 +383,10 @@ ft_status ft_btc_rpc_call(ft_btc_rpc *rpc, cJSON **result, const char *method, c
         CURLcode rc;
         long http;
         if (!perform(rpc, body, &rc, &http)) {
+            if (rpc->reply.failed) {
+                st = ft_err_set(err, FT_ERR_NOMEM, "out of memory reading reply to '%s'", method);
+                goto done;
+            }
             if (rpc->reply_too_big) {
                 st =
                     ft_err_set(err, FT_ERR_LIMIT, "reply to '%s' from '%s' is larger than %u bytes",
@@ -396,7 +400,8 @@ ft_status ft_btc_rpc_call(ft_btc_rpc *rpc, cJSON **result, const char *method, c
                          rpc->curl_err[0] ? rpc->curl_err : curl_easy_strerror(rc));
             if (!transient_curl_error(rc))
                 break;
-            ft_log(FT_LOG_DEBUG, "rpc '%s' at '%s': %s, retrying", method, rpc->shown_url, last);
+            ft_log(FT_LOG_DEBUG, "rpc '%s' at '%s': %s (attempt %d of %d)", method, rpc->shown_url,
+                   last, attempts, rpc->retries + 1);
             continue;
         }
         if (rpc->reply.failed) {
@@ -456,7 +461,8 @@ ft_status ft_btc_rpc_call(ft_btc_rpc *rpc, cJSON **result, const char *method, c
                            rpc->reply.len < 80 ? rpc->reply.len : 80);
                 snprintf(last, sizeof last, "HTTP %ld: %s", http, text);
             }
-            ft_log(FT_LOG_DEBUG, "rpc '%s' at '%s': %s, retrying", method, rpc->shown_url, last);
+            ft_log(FT_LOG_DEBUG, "rpc '%s' at '%s': %s (attempt %d of %d)", method, rpc->shown_url,
+                   last, attempts, rpc->retries + 1);
             continue;
         }
         st = ft_err_set(err, FT_ERR_NET, "unexpected HTTP %ld calling '%s' at '%s'%s", http, method,

@@ -512,12 +512,30 @@ static ft_status exchange_services(ft_gen_world *w, uint32_t i, ft_err *err)
     ft_status st;
     uint32_t n_dep;
 
-    /* Sweep deposit addresses into the hot wallet. */
+    /* Sweep deposit addresses into the hot wallet, a third of the time together with one of
+     * the hot wallet's own coins (the multi-input link investigators cluster on). */
     ft_gen_wallet_spendable(w, x->deposits, &n_dep);
     if (n_dep >= 2 + ft_gen_rng_below(&w->rng, 25) || (n_dep > 0 && ft_gen_rng_chance(&w->rng, 150))) {
-        st = sweep(w, x->deposits, x->hot, x->hot_addr, 1, 200, NULL, err);
-        if (st && !soft(st))
-            return st;
+        uint64_t sum, hsum = 0;
+        size_t n = ft_gen_wallet_take_all(w, x->deposits, 200, e->tmp, &sum);
+        size_t nh = 0;
+        if (n > 0 && ft_gen_rng_chance(&w->rng, 330))
+            nh = ft_gen_wallet_take(w, x->hot, 1, 1, e->tmp + n, &hsum);
+        if (n > 0) {
+            ft_gen_dest d = {x->hot, x->hot_addr, sum + hsum, 0};
+            ft_gen_send s;
+            send_init(&s, e->tmp, n + nh, &d, 1);
+            s.fee_from = 0;
+            w->step = "sweep";
+            st = ft_gen_send_tx(w, &s, NULL, err);
+            if (st == FT_ERR_LIMIT) {
+                if ((st = ft_gen_wallet_return(w, x->deposits, e->tmp, n, err)) ||
+                    (nh && (st = ft_gen_wallet_return(w, x->hot, e->tmp + n, nh, err))))
+                    return st;
+            } else if (st) {
+                return st;
+            }
+        }
     }
 
     /* Withdrawal batch. */
@@ -801,8 +819,12 @@ static ft_status whirlpool_tx0(ft_gen_world *w, const ft_gen_coin *coins, size_t
     uint64_t total = 0;
     uint32_t feerate = ft_gen_feerate(w);
     uint64_t mf = 500 + (uint64_t)feerate * 120; /* per premix: its share of a mix's fee */
-    for (size_t i = 0; i < n; i++)
+    uint32_t tag = 0; /* an incident's coin stays tagged through the Tx0 */
+    for (size_t i = 0; i < n; i++) {
         total += coins[i].value;
+        if (!tag)
+            tag = coins[i].tag;
+    }
     int pool = -1;
     uint32_t k = 0;
     for (int p = 3; p >= 0; p--) {
@@ -811,8 +833,9 @@ static ft_status whirlpool_tx0(ft_gen_world *w, const ft_gen_coin *coins, size_t
         if (total < pool_fee + txfee + d + mf)
             continue;
         uint64_t cnt = (total - pool_fee - txfee) / (d + mf);
-        if (cnt > 70)
-            cnt = 70;
+        uint64_t cap = ft_gen_rng_logu(&w->rng, 1, 70); /* most Tx0s make a few premixes */
+        if (cnt > cap)
+            cnt = cap;
         if (cnt >= 1) {
             pool = p;
             k = (uint32_t)cnt;
@@ -835,7 +858,7 @@ static ft_status whirlpool_tx0(ft_gen_world *w, const ft_gen_coin *coins, size_t
         e->dest[1 + j].wallet = FT_GEN_NONE;
         e->dest[1 + j].addr = a;
         e->dest[1 + j].value = wp_denoms[pool] + mf;
-        e->dest[1 + j].tag = 0;
+        e->dest[1 + j].tag = tag;
     }
     uint8_t payload[46];
     for (size_t j = 0; j < sizeof payload; j++)
@@ -852,6 +875,7 @@ static ft_status whirlpool_tx0(ft_gen_world *w, const ft_gen_coin *coins, size_t
     s.n_out = 1 + k;
     s.change_wallet = change_wallet;
     s.change_addr = change_addr;
+    s.change_tag = tag;
     s.fee_from = -1;
     s.feerate = feerate;
     s.opret = payload;
@@ -873,6 +897,7 @@ static ft_status whirlpool_tx0(ft_gen_world *w, const ft_gen_coin *coins, size_t
         c.value = e->dest[1 + j].value;
         c.addr = e->dest[1 + j].addr;
         c.height = w->height;
+        c.tag = tag;
         if ((st = wp_push(&wp->pre, &wp->npre, &wp->cappre, &c, owner, 0, err)))
             return st;
     }
@@ -1215,7 +1240,7 @@ static ft_status coinjoin_services(ft_gen_world *w, ft_err *err)
     if (!w->segwit)
         return FT_OK;
     for (int p = 0; p < 4; p++)
-        for (int round = 0; round < 3; round++) {
+        for (int round = 0; round < 8; round++) {
             st = whirlpool_mix(w, p, err);
             if (st == FT_ERR_LIMIT)
                 break;
@@ -1274,7 +1299,7 @@ enum { A_PAY_USER, A_PAY_MERCHANT, A_DEPOSIT, A_WITHDRAW, A_CONSOLIDATE, A_WHIRL
        A_WASABI2, A_OTC, A_MIXER, A_COUNT };
 static const uint32_t action_weights[A_COUNT] = {
     [A_PAY_USER] = 380, [A_PAY_MERCHANT] = 170, [A_DEPOSIT] = 110, [A_WITHDRAW] = 150,
-    [A_CONSOLIDATE] = 40, [A_WHIRLPOOL] = 25, [A_WASABI1] = 20, [A_WASABI2] = 35,
+    [A_CONSOLIDATE] = 40, [A_WHIRLPOOL] = 6, [A_WASABI1] = 12, [A_WASABI2] = 25,
     [A_OTC] = 10, [A_MIXER] = 10,
 };
 

@@ -209,6 +209,7 @@ static ft_status run(ft_gen_world *w, const char *out, int quiet, ft_err *err)
 int main(int argc, char **argv)
 {
     const char *out = NULL;
+    const char *txs_text = NULL;
     uint64_t txs = 0, seed = 1, incidents = 4;
     int have_txs = 0, placeholder = 0, quiet = 0;
 
@@ -232,6 +233,7 @@ int main(int argc, char **argv)
                 if (!parse_u64(v, &txs))
                     return usage_error("bad --txs value '%s'", v);
                 have_txs = 1;
+                txs_text = v;
             } else if (strcmp(a, "--seed") == 0) {
                 if (!parse_u64(v, &seed))
                     return usage_error("bad --seed value '%s'", v);
@@ -247,7 +249,7 @@ int main(int argc, char **argv)
     if (!have_txs)
         return usage_error("%s", "--txs N is required");
     if (txs < 200 || txs > 1000000000ull)
-        return usage_error("--txs must be between 200 and 1000000000, not '%s'", argv[0] ? "" : "");
+        return usage_error("--txs must be between 200 and 1000000000, not '%s'", txs_text);
 
     ft_gen_world w;
     ft_err err;

@@ -49,11 +49,13 @@ void ft_gen_entity_name(const ft_gen_world *w, uint32_t entity, char *out, size_
         snprintf(out, cap, "%s-%u", ft_gen_kind_name(e->kind), e->num);
 }
 
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+/* Grows an array to hold need elements: doubling from `first` (small for the per-wallet coin
+ * arrays, of which there are hundreds of thousands). */
+static int grow_from(void **p, uint32_t *cap, uint32_t need, size_t size, uint32_t first)
 {
     if (need <= *cap)
         return 1;
-    uint64_t c = *cap ? (uint64_t)*cap * 2 : 64;
+    uint64_t c = *cap ? (uint64_t)*cap * 2 : first;
     while (c < need)
         c *= 2;
     if (c > UINT32_MAX - 1)
@@ -64,6 +66,11 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
     *p = q;
     *cap = (uint32_t)c;
     return 1;
+}
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+    return grow_from(p, cap, need, size, 64);
 }
 
 ft_status ft_gen_entity_new(ft_gen_world *w, int kind, uint32_t *out, ft_err *err)
@@ -174,7 +181,7 @@ ft_status ft_gen_wallet_addr(ft_gen_world *w, uint32_t wallet, uint32_t *out, ft
 ft_status ft_gen_wallet_put(ft_gen_world *w, uint32_t wallet, const ft_gen_coin *coin, ft_err *err)
 {
     ft_gen_wallet *wl = &w->wallets[wallet];
-    if (!grow((void **)&wl->coins, &wl->cap, wl->n + 1, sizeof *wl->coins))
+    if (!grow_from((void **)&wl->coins, &wl->cap, wl->n + 1, sizeof *wl->coins, 2))
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the coins of wallet %u", wallet);
     wl->coins[wl->n++] = *coin;
     wl->balance += coin->value;

@@ -3,6 +3,10 @@
 # plays bitcoind from bitcoin-etl's recorded node replies (shared/data/peer_tests):
 #  - genesis and block 1 indexed over RPC; every tx (`fundtrace --json tx`) equals
 #    bitcoin-etl's expected_transactions.json (addresses, values, coinbase, height, fee);
+#    a second run is a no-op, --to then the rest equals one run, --from past the tip is refused;
+#  - reorganisations, scripted by the server (synthetic blocks on top of the fixtures): one
+#    during a run (caught by the prev check), one between runs (caught at start), and a node
+#    that is merely behind the index (no rollback); each index ends equal to a fresh one;
 #  - --from 50000 on an empty index; block 50001 spends outputs older than the index: exit 2,
 #    index unchanged; 50001..50002 compared at the decode level instead;
 #  - faults: timeout, HTTP 500, unreachable -> exit 1; truncated JSON, JSON-RPC error -> exit
@@ -180,6 +184,42 @@ fi
 if run 2 --db "$DB" index bitcoin --rpc "$URL" --network regtest; then
     check_error "network mismatch" "'main'" "'regtest'"
     [ "$(digest "$DB")" = "$CLEAN01" ] && ok || ko "network mismatch changed the index"
+fi
+
+# --- reorganisations (scripted: synthetic coinbase-only blocks on top of the fixtures) -------
+# branch A: fixtures 0..1 + synthetic 2..5; branch B: A below 3, then its own 3..6
+SCRIPTED=(--dir "$FIX/block_0" --dir "$FIX/block_1" --extend 5)
+start_server "${SCRIPTED[@]}" --reorg-at 3
+run 0 --db "$TMP/fresh_b" index bitcoin --rpc "$URL" || true
+DIGEST_B=$(digest "$TMP/fresh_b")
+# (a) while we index: the node switches to B right after serving A's block 3
+start_server "${SCRIPTED[@]}" --reorg-at 3 --reorg-after-height 3
+if run 0 --db "$TMP/inrun" --json index bitcoin --rpc "$URL"; then
+    node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1]));
+        process.exit(j.rolled_back===1 && j.tip_height===5 ? 0 : 1)' "$TMP/out" &&
+        ok || ko "reorganisation during the run: $(cat "$TMP/out")"
+    grep -q "rolling back 1 block from 3" "$TMP/err" && ok || ko "no reorganisation message: $(cat "$TMP/err")"
+fi
+if run 0 --db "$TMP/inrun" index bitcoin --rpc "$URL"; then # B's block 6
+    [ "$(digest "$TMP/inrun")" = "$DIGEST_B" ] && ok || ko "after the in-run reorganisation the index differs from B"
+fi
+# (b) between runs: A indexed to its tip 5, then the node is on B
+start_server "${SCRIPTED[@]}"
+run 0 --db "$TMP/between" index bitcoin --rpc "$URL" || true
+DIGEST_A=$(digest "$TMP/between")
+[ "$DIGEST_A" != "$DIGEST_B" ] && ok || ko "branches A and B give the same index"
+# (c) a node behind the index (only genesis and block 1) is not a reorganisation
+start_server --dir "$FIX/block_0" --dir "$FIX/block_1"
+if run 0 --db "$TMP/between" --json index bitcoin --rpc "$URL"; then
+    grep -q '"up_to_date":true' "$TMP/out" && grep -q "behind the index" "$TMP/err" &&
+        [ "$(digest "$TMP/between")" = "$DIGEST_A" ] && ok || ko "node behind: $(cat "$TMP/out" "$TMP/err")"
+fi
+start_server "${SCRIPTED[@]}" --reorg-at 3
+if run 0 --db "$TMP/between" --json index bitcoin --rpc "$URL"; then
+    node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1]));
+        process.exit(j.rolled_back===3 && j.blocks===4 && j.tip_height===6 ? 0 : 1)' "$TMP/out" &&
+        ok || ko "reorganisation between runs: $(cat "$TMP/out")"
+    [ "$(digest "$TMP/between")" = "$DIGEST_B" ] && ok || ko "after the reorganisation the index differs from B"
 fi
 
 # --- blocks 50000..50002: an index that does not start at genesis ---------------------------

@@ -259,8 +259,7 @@ static void test_ids_and_queries(void)
     CHECK_EQ_U64(br.next_addr, 4);
     CHECK(memcmp(br.prev, bhash[2], 32) == 0 && br.time == 1231006505 + 1200);
     uint32_t height;
-    CHECK(ft_query_block_height(st, FT_CHAIN_BTC, bhash[3], &height, &err) == FT_OK &&
-          height == 2);
+    CHECK(ft_query_block_height(st, FT_CHAIN_BTC, bhash[3], &height, &err) == FT_OK && height == 2);
 
     /* T1: input = C0:0 (X, 50), outputs Z 30 spent by T2:0, X 19 unspent, fee 1 */
     ft_query_txview v;

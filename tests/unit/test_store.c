@@ -168,28 +168,55 @@ static void test_batch_atomicity(void)
     put1(st, "\x10\x01old", "1");
     ft_store_batch *b = ft_store_batch_new();
     CHECK(ft_store_batch_size(b) == 0);
-    ft_store_batch_put(b, "\x10\x01" "a", 3, "A", 1);
-    ft_store_batch_put(b, "\x10\x01" "b", 3, "B", 1);
+    ft_store_batch_put(b,
+                       "\x10\x01"
+                       "a",
+                       3, "A", 1);
+    ft_store_batch_put(b,
+                       "\x10\x01"
+                       "b",
+                       3, "B", 1);
     ft_store_batch_delete(b, "\x10\x01old", 5);
     CHECK(ft_store_batch_size(b) > 0);
     /* nothing is visible before the commit */
-    CHECK(has_value(st, "\x10\x01" "a", NULL));
+    CHECK(has_value(st,
+                    "\x10\x01"
+                    "a",
+                    NULL));
     CHECK(has_value(st, "\x10\x01old", "1"));
     /* a cleared batch writes nothing */
     ft_store_batch_clear(b);
     CHECK(ft_store_batch_size(b) == 0);
     CHECK(ft_store_batch_commit(st, b, 1, &err) == FT_OK);
-    CHECK(has_value(st, "\x10\x01" "a", NULL));
+    CHECK(has_value(st,
+                    "\x10\x01"
+                    "a",
+                    NULL));
     CHECK(has_value(st, "\x10\x01old", "1"));
     /* all of it at once, the later put of a key wins within a batch */
-    ft_store_batch_put(b, "\x10\x01" "a", 3, "A", 1);
-    ft_store_batch_put(b, "\x10\x01" "b", 3, "B", 1);
-    ft_store_batch_put(b, "\x10\x01" "b", 3, "B2", 2);
+    ft_store_batch_put(b,
+                       "\x10\x01"
+                       "a",
+                       3, "A", 1);
+    ft_store_batch_put(b,
+                       "\x10\x01"
+                       "b",
+                       3, "B", 1);
+    ft_store_batch_put(b,
+                       "\x10\x01"
+                       "b",
+                       3, "B2", 2);
     ft_store_batch_delete(b, "\x10\x01old", 5);
     CHECK(ft_store_batch_commit(st, b, 1, &err) == FT_OK);
     ft_store_batch_free(b);
-    CHECK(has_value(st, "\x10\x01" "a", "A"));
-    CHECK(has_value(st, "\x10\x01" "b", "B2"));
+    CHECK(has_value(st,
+                    "\x10\x01"
+                    "a",
+                    "A"));
+    CHECK(has_value(st,
+                    "\x10\x01"
+                    "b",
+                    "B2"));
     CHECK(has_value(st, "\x10\x01old", NULL));
     ft_store_close(st);
     rm_tree(scratch);
@@ -205,8 +232,12 @@ static void test_iterators(void)
     /* type 0x20 records with big-endian ids, inserted out of order, plus neighbours */
     uint32_t ids[] = {300, 2, 70000, 1, 256};
     for (size_t i = 0; i < 5; i++) {
-        uint8_t k[6] = {0x20, 0x01, (uint8_t)(ids[i] >> 24), (uint8_t)(ids[i] >> 16),
-                        (uint8_t)(ids[i] >> 8), (uint8_t)ids[i]};
+        uint8_t k[6] = {0x20,
+                        0x01,
+                        (uint8_t)(ids[i] >> 24),
+                        (uint8_t)(ids[i] >> 16),
+                        (uint8_t)(ids[i] >> 8),
+                        (uint8_t)ids[i]};
         ft_store_batch_put(b, k, 6, &ids[i], 4);
     }
     ft_store_batch_put(b, "\x20\x02", 2, "other chain", 11);
@@ -271,7 +302,10 @@ static void test_digest(void)
     CHECK(ft_store_open(&st, db, FT_STORE_WRITE, &err) == FT_OK);
     uint8_t d0[32], d1[32], d2[32], d3[32];
     CHECK(ft_store_digest(st, d0, &err) == FT_OK);
-    put1(st, "\x10\x01" "a", "1");
+    put1(st,
+         "\x10\x01"
+         "a",
+         "1");
     CHECK(ft_store_digest(st, d1, &err) == FT_OK);
     CHECK(memcmp(d0, d1, 32) != 0);
     /* stable across a reopen */
@@ -282,18 +316,33 @@ static void test_digest(void)
     /* key/value boundaries count: "a"->"1b" differs from "a1"->"b" */
     ft_store_close(st);
     CHECK(ft_store_open(&st, db, FT_STORE_WRITE, &err) == FT_OK);
-    put1(st, "\x10\x01" "a", "1b");
+    put1(st,
+         "\x10\x01"
+         "a",
+         "1b");
     CHECK(ft_store_digest(st, d2, &err) == FT_OK);
     ft_store_batch *b = ft_store_batch_new();
-    ft_store_batch_delete(b, "\x10\x01" "a", 3);
-    ft_store_batch_put(b, "\x10\x01" "a1", 4, "b", 1);
+    ft_store_batch_delete(b,
+                          "\x10\x01"
+                          "a",
+                          3);
+    ft_store_batch_put(b,
+                       "\x10\x01"
+                       "a1",
+                       4, "b", 1);
     CHECK(ft_store_batch_commit(st, b, 1, &err) == FT_OK);
     CHECK(ft_store_digest(st, d3, &err) == FT_OK);
     CHECK(memcmp(d2, d3, 32) != 0);
     /* undoing a change restores the digest */
     ft_store_batch_clear(b);
-    ft_store_batch_delete(b, "\x10\x01" "a1", 4);
-    ft_store_batch_put(b, "\x10\x01" "a", 3, "1", 1);
+    ft_store_batch_delete(b,
+                          "\x10\x01"
+                          "a1",
+                          4);
+    ft_store_batch_put(b,
+                       "\x10\x01"
+                       "a",
+                       3, "1", 1);
     CHECK(ft_store_batch_commit(st, b, 1, &err) == FT_OK);
     ft_store_batch_free(b);
     CHECK(ft_store_digest(st, d3, &err) == FT_OK);

@@ -25,6 +25,12 @@ for tool in node npm; do
     fi
 done
 
+# Tests that need bcoin call this too and may run in parallel (ctest -j): one npm at a time.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"${TMPDIR:-/tmp}/fundtrace-node-install-$(id -u).lock"
+    flock 9
+fi
+
 if [ "$(version_of bcoin)" = "$want_bcoin" ] && [ "$(version_of leveldown)" = "$want_leveldown" ]; then
     exit 0
 fi

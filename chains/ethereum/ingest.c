@@ -1,0 +1,546 @@
+/*
+ * ingest.c — the JSON-RPC indexing loop (see ingest.h).
+ *
+ *     heights  from ... to
+ *     slots    [h, h+1, ..., h+window-1]   each: stage 1 (block, receipts, traces) → maybe
+ *                                           stage 2 (per-tx receipts, raw txs) → complete
+ *     append   the lowest height once complete; refill its slot with the next height
+ *
+ * A failure anywhere drops what is staged since the last commit (the index stays at its last
+ * checkpoint) and returns the error; a parent-hash mismatch rolls back to the fork point and
+ * restarts the pipeline above it (at most 16 times per run, so a node that keeps flipping
+ * cannot loop forever).
+ */
+#include "chains/ethereum/ingest.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chains/ethereum/address.h"
+#include "chains/ethereum/block.h"
+#include "chains/ethereum/txdecode.h"
+#include "engine/account.h"
+#include "engine/buf.h"
+#include "engine/hex.h"
+#include "engine/log.h"
+
+#include "engine/banned.h"
+
+enum { RCPT_BLOCK, RCPT_PER_TX };
+enum { TRACE_PARITY, TRACE_GETH, TRACE_NONE };
+
+#define RAW_ID_BASE 1000000L
+#define MAX_REORGS 16
+
+typedef struct bslot {
+    int used;
+    uint32_t height;
+    int stage;       /* 1 or 2 in flight, 3 complete */
+    cJSON *reply1, *reply2;
+} bslot;
+
+typedef struct run {
+    ft_store *st;
+    const ft_eth_index_opts *o;
+    ft_eth_rpc *rpc;
+    ft_account *ac;
+    int rcpt, trace;
+    bslot *slots;
+    int window;
+    ft_buf body;
+    ft_eth_index_stats *stats;
+} run;
+
+static void slot_clear(bslot *s)
+{
+    cJSON_Delete(s->reply1);
+    cJSON_Delete(s->reply2);
+    memset(s, 0, sizeof *s);
+}
+
+static void add_req(ft_buf *b, int *first, long id, const char *method, const char *params)
+{
+    char head[160];
+    snprintf(head, sizeof head, "%s{\"jsonrpc\":\"2.0\",\"id\":%ld,\"method\":\"%s\",\"params\":",
+             *first ? "" : ",", id, method);
+    ft_buf_str(b, head);
+    ft_buf_str(b, params);
+    ft_buf_str(b, "}");
+    *first = 0;
+}
+
+static ft_status submit_stage1(run *r, bslot *s, ft_err *err)
+{
+    char p[96];
+    ft_buf_reset(&r->body);
+    int first = 1;
+    ft_buf_str(&r->body, "[");
+    snprintf(p, sizeof p, "[\"0x%x\",true]", s->height);
+    add_req(&r->body, &first, 0, "eth_getBlockByNumber", p);
+    snprintf(p, sizeof p, "[\"0x%x\"]", s->height);
+    if (r->rcpt == RCPT_BLOCK)
+        add_req(&r->body, &first, 1, "eth_getBlockReceipts", p);
+    if (r->trace == TRACE_PARITY)
+        add_req(&r->body, &first, 2, "trace_block", p);
+    else if (r->trace == TRACE_GETH) {
+        snprintf(p, sizeof p, "[\"0x%x\",{\"tracer\":\"callTracer\"}]", s->height);
+        add_req(&r->body, &first, 2, "debug_traceBlockByNumber", p);
+    }
+    ft_buf_str(&r->body, "]");
+    if (r->body.failed)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    s->stage = 1;
+    return ft_eth_rpc_submit(r->rpc, (const char *)r->body.data, r->body.len, s, err);
+}
+
+/* After stage 1: does the block need a second POST? Submits it if so. */
+static ft_status maybe_stage2(run *r, bslot *s, ft_err *err)
+{
+    const cJSON *blk;
+    ft_status st = ft_eth_rpc_result(s->reply1, 0, "eth_getBlockByNumber", &blk, NULL, err);
+    if (st != FT_OK)
+        return st;
+    if (cJSON_IsNull(blk))
+        return ft_err_set(err, FT_ERR_STATE, "block %u is not on the node at '%s'", s->height,
+                          ft_eth_rpc_url(r->rpc));
+    const cJSON *txs = cJSON_GetObjectItemCaseSensitive(blk, "transactions");
+    int n = cJSON_GetArraySize(txs);
+    if ((r->rcpt != RCPT_PER_TX && !r->o->verify) || n == 0) {
+        s->stage = 3;
+        return FT_OK;
+    }
+    ft_buf_reset(&r->body);
+    ft_buf_str(&r->body, "[");
+    int first = 1, i = 0;
+    const cJSON *tx;
+    cJSON_ArrayForEach(tx, txs)
+    {
+        const cJSON *h = cJSON_GetObjectItemCaseSensitive(tx, "hash");
+        if (!cJSON_IsString(h) || strlen(h->valuestring) != 66)
+            return ft_err_set(err, FT_ERR_PARSE, "block %u: transaction %d has no valid hash",
+                              s->height, i);
+        char p[80];
+        snprintf(p, sizeof p, "[\"%s\"]", h->valuestring);
+        if (r->rcpt == RCPT_PER_TX)
+            add_req(&r->body, &first, i, "eth_getTransactionReceipt", p);
+        if (r->o->verify)
+            add_req(&r->body, &first, RAW_ID_BASE + i, "eth_getRawTransactionByHash", p);
+        i++;
+    }
+    ft_buf_str(&r->body, "]");
+    if (r->body.failed)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    s->stage = 2;
+    return ft_eth_rpc_submit(r->rpc, (const char *)r->body.data, r->body.len, s, err);
+}
+
+static ft_status verify_tx(run *r, const ft_account_tx *tx, const cJSON *raw, uint32_t height,
+                           ft_err *err)
+{
+    char hx[67];
+    hx[0] = '0';
+    hx[1] = 'x';
+    ft_hex_encode(hx + 2, tx->hash, 32);
+    if (!cJSON_IsString(raw))
+        return ft_err_set(err, FT_ERR_PARSE, "--verify: node gave no raw bytes for tx %s", hx);
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    const char *s = raw->valuestring;
+    if (strncmp(s, "0x", 2) != 0 || ft_hex_decode_alloc(&bytes, &len, s + 2, strlen(s) - 2) != FT_OK)
+        return ft_err_set(err, FT_ERR_PARSE, "--verify: raw bytes of tx %s are not hex", hx);
+    ft_eth_txdec d;
+    ft_status st = ft_eth_tx_decode(&d, bytes, len, err);
+    free(bytes);
+    if (st != FT_OK)
+        return ft_err_prefix(err, "--verify: tx %s (block %u)", hx, height);
+    if (memcmp(d.hash, tx->hash, 32) != 0)
+        return ft_err_set(err, FT_ERR_PARSE,
+                          "--verify: keccak-256 of the raw bytes of tx %s (block %u) is not its "
+                          "hash",
+                          hx, height);
+    uint8_t from[20];
+    st = ft_eth_tx_sender(from, &d, err);
+    if (st != FT_OK)
+        return ft_err_prefix(err, "--verify: tx %s", hx);
+    if (memcmp(from, tx->from, 20) != 0) {
+        char a[FT_ETH_ADDR_STR_MAX], b[FT_ETH_ADDR_STR_MAX];
+        ft_eth_address_format(a, from);
+        ft_eth_address_format(b, tx->from);
+        return ft_err_set(err, FT_ERR_PARSE,
+                          "--verify: tx %s is signed by %s, but the node says it is from %s", hx,
+                          a, b);
+    }
+    if (!ft_u256_is_zero(&tx->value) || !ft_u256_is_zero(&d.value)) {
+        if (ft_u256_cmp(&d.value, &tx->value) != 0)
+            return ft_err_set(err, FT_ERR_PARSE, "--verify: signed value of tx %s differs", hx);
+    }
+    if (d.has_to != tx->has_to || (d.has_to && memcmp(d.to, tx->to, 20) != 0))
+        return ft_err_set(err, FT_ERR_PARSE, "--verify: signed recipient of tx %s differs", hx);
+    r->stats->verified++;
+    return FT_OK;
+}
+
+/* Builds, checks and stages the completed block in s. */
+static ft_status append_slot(run *r, bslot *s, ft_err *err)
+{
+    const cJSON *blk, *res;
+    ft_status st = ft_eth_rpc_result(s->reply1, 0, "eth_getBlockByNumber", &blk, NULL, err);
+    if (st != FT_OK)
+        return st;
+    ft_eth_block b;
+    ft_eth_block_init(&b);
+    ft_account_block ab;
+    memset(&ab, 0, sizeof ab);
+    st = ft_eth_block_from_rpc(&b, blk, err);
+    if (st == FT_OK && b.hdr.height != s->height)
+        st = ft_err_set(err, FT_ERR_PARSE, "asked for block %u, the node sent block %u",
+                        s->height, b.hdr.height);
+    if (st != FT_OK)
+        goto done;
+    if (r->rcpt == RCPT_BLOCK) {
+        st = ft_eth_rpc_result(s->reply1, 1, "eth_getBlockReceipts", &res, NULL, err);
+        if (st == FT_OK && !cJSON_IsArray(res))
+            st = ft_err_set(err, FT_ERR_PARSE, "eth_getBlockReceipts(%u) is not a list", s->height);
+        const cJSON *rc;
+        if (st == FT_OK)
+            cJSON_ArrayForEach(rc, res)
+            {
+                st = ft_eth_block_add_rpc_receipt(&b, rc, err);
+                if (st != FT_OK)
+                    break;
+            }
+    } else {
+        for (uint32_t i = 0; st == FT_OK && i < b.n_tx; i++) {
+            st = ft_eth_rpc_result(s->reply2, (long)i, "eth_getTransactionReceipt", &res, NULL, err);
+            if (st == FT_OK && cJSON_IsNull(res))
+                st = ft_err_set(err, FT_ERR_STATE, "the node has no receipt for tx %u of block %u",
+                                i, s->height);
+            if (st == FT_OK)
+                st = ft_eth_block_add_rpc_receipt(&b, res, err);
+        }
+    }
+    if (st != FT_OK)
+        goto done;
+    if (r->trace != TRACE_NONE) {
+        const char *m = r->trace == TRACE_PARITY ? "trace_block" : "debug_traceBlockByNumber";
+        st = ft_eth_rpc_result(s->reply1, 2, m, &res, NULL, err);
+        if (st == FT_OK)
+            st = r->trace == TRACE_PARITY ? ft_eth_block_add_parity_traces(&b, res, err)
+                                          : ft_eth_block_add_geth_traces(&b, res, err);
+        if (st != FT_OK)
+            goto done;
+        b.has_traces = 1;
+    }
+    if (r->o->verify)
+        for (uint32_t i = 0; st == FT_OK && i < b.n_tx; i++) {
+            st = ft_eth_rpc_result(s->reply2, RAW_ID_BASE + (long)i, "eth_getRawTransactionByHash",
+                                   &res, NULL, err);
+            if (st == FT_OK)
+                st = verify_tx(r, &b.txs[i], res, s->height, err);
+        }
+    if (st != FT_OK)
+        goto done;
+    st = ft_eth_block_assemble(&b, r->o->chain, &ab, err);
+    if (st != FT_OK)
+        goto done;
+    st = ft_account_append(r->ac, &ab, err);
+    if (st == FT_OK) {
+        r->stats->blocks++;
+        r->stats->txs += ab.n_tx;
+        r->stats->xfers += ab.n_xfer;
+    }
+done:
+    ft_eth_block_free_assembled(&ab);
+    ft_eth_block_release(&b);
+    return st;
+}
+
+static ft_status probe(run *r, uint32_t h, ft_err *err)
+{
+    char p[96];
+    cJSON *res = NULL;
+    long code = 0;
+    ft_err e2;
+    snprintf(p, sizeof p, "[\"0x%x\"]", h);
+    ft_status st = ft_eth_rpc_call(r->rpc, "eth_getBlockReceipts", p, &res, &code, &e2);
+    if (st == FT_OK && cJSON_IsArray(res)) {
+        r->rcpt = RCPT_BLOCK;
+    } else if (st == FT_OK || st == FT_ERR_STATE) {
+        r->rcpt = RCPT_PER_TX;
+        ft_log(FT_LOG_DEBUG, "no eth_getBlockReceipts: receipts per transaction");
+    } else {
+        cJSON_Delete(res);
+        if (err)
+            *err = e2;
+        return st;
+    }
+    cJSON_Delete(res);
+    res = NULL;
+    st = ft_eth_rpc_call(r->rpc, "trace_block", p, &res, &code, &e2);
+    if (st == FT_OK && cJSON_IsArray(res)) {
+        r->trace = TRACE_PARITY;
+    } else if (st == FT_OK || st == FT_ERR_STATE) {
+        cJSON_Delete(res);
+        res = NULL;
+        snprintf(p, sizeof p, "[\"0x%x\",{\"tracer\":\"callTracer\"}]", h);
+        st = ft_eth_rpc_call(r->rpc, "debug_traceBlockByNumber", p, &res, &code, &e2);
+        if (st == FT_OK && cJSON_IsArray(res)) {
+            r->trace = TRACE_GETH;
+        } else if (st == FT_OK || st == FT_ERR_STATE) {
+            r->trace = TRACE_NONE;
+            ft_log(FT_LOG_WARN,
+                   "the node at '%s' has neither trace_block nor debug_traceBlockByNumber: "
+                   "internal transfers (contract payouts) will be missing from the index",
+                   ft_eth_rpc_url(r->rpc));
+        } else {
+            cJSON_Delete(res);
+            if (err)
+                *err = e2;
+            return st;
+        }
+    } else {
+        cJSON_Delete(res);
+        if (err)
+            *err = e2;
+        return st;
+    }
+    cJSON_Delete(res);
+    r->stats->receipts_method =
+        r->rcpt == RCPT_BLOCK ? "eth_getBlockReceipts" : "eth_getTransactionReceipt";
+    r->stats->trace_method = r->trace == TRACE_PARITY  ? "trace_block"
+                             : r->trace == TRACE_GETH ? "debug_traceBlockByNumber"
+                                                      : "none";
+    return FT_OK;
+}
+
+/* The node's hash of block h (eth_getBlockByNumber(h, false)). */
+static ft_status node_hash(run *r, uint32_t h, uint8_t out[32], ft_err *err)
+{
+    char p[64];
+    snprintf(p, sizeof p, "[\"0x%x\",false]", h);
+    cJSON *res = NULL;
+    ft_status st = ft_eth_rpc_call(r->rpc, "eth_getBlockByNumber", p, &res, NULL, err);
+    if (st != FT_OK)
+        return st;
+    const cJSON *hh = cJSON_IsObject(res) ? cJSON_GetObjectItemCaseSensitive(res, "hash") : NULL;
+    int ok = cJSON_IsString(hh) && ft_eth_hex_hash(out, hh->valuestring);
+    cJSON_Delete(res);
+    return ok ? FT_OK : ft_err_set(err, FT_ERR_PARSE, "eth_getBlockByNumber(%u) has no hash", h);
+}
+
+/* Rolls back to the last height where the index and the node agree. */
+static ft_status reorg(run *r, ft_err *err)
+{
+    ft_account_chainrec tip;
+    ft_account_tip(r->ac, &tip);
+    uint32_t keep_below = tip.first_height;
+    for (uint32_t k = tip.tip_height;; k--) {
+        uint8_t nh[32];
+        ft_account_block ib;
+        ft_status st = node_hash(r, k, nh, err);
+        if (st != FT_OK)
+            return st;
+        st = ft_account_block_get(r->st, r->o->chain->chain_byte, k, &ib, err);
+        if (st != FT_OK)
+            return st;
+        if (memcmp(nh, ib.hash, 32) == 0) {
+            keep_below = k + 1;
+            break;
+        }
+        if (k == tip.first_height || tip.tip_height - k >= 10000)
+            break;
+    }
+    uint32_t n = tip.tip_height + 1 - keep_below;
+    ft_log(FT_LOG_WARN, "reorganisation: rolling back %u block(s) above height %d", n,
+           (int)keep_below - 1);
+    r->stats->rolled_back += n;
+    return ft_account_rollback(r->ac, keep_below, err);
+}
+
+ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_progress *progress,
+                           ft_eth_index_stats *stats, ft_err *err)
+{
+    memset(stats, 0, sizeof *stats);
+    stats->receipts_method = stats->trace_method = "";
+    run r;
+    memset(&r, 0, sizeof r);
+    r.st = st;
+    r.o = o;
+    r.stats = stats;
+    ft_buf_init(&r.body);
+    ft_status s = ft_eth_rpc_open(&r.rpc, &o->rpc, err);
+    if (s != FT_OK)
+        return s;
+    r.window = ft_eth_rpc_window(r.rpc);
+    r.slots = calloc((size_t)r.window, sizeof *r.slots);
+    if (!r.slots) {
+        s = ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    cJSON *res = NULL;
+    s = ft_eth_rpc_call(r.rpc, "eth_chainId", "[]", &res, NULL, err);
+    if (s != FT_OK)
+        goto out;
+    uint64_t cid = 0;
+    int ok = ft_eth_json_u64(res, &cid);
+    cJSON_Delete(res);
+    if (!ok) {
+        s = ft_err_set(err, FT_ERR_PARSE, "eth_chainId: not a hex quantity");
+        goto out;
+    }
+    if (cid != o->chain->chain_id) {
+        const ft_eth_params *other = ft_eth_params_by_id(cid);
+        s = ft_err_set(err, FT_ERR_STATE, "the node at '%s' serves chain id %llu (%s), not %llu (%s)",
+                       ft_eth_rpc_url(r.rpc), (unsigned long long)cid,
+                       other ? other->name : "unknown", (unsigned long long)o->chain->chain_id,
+                       o->chain->name);
+        goto out;
+    }
+    s = ft_account_open(&r.ac, st, o->chain->chain_byte, o->chain->chain_id, err);
+    if (s != FT_OK)
+        goto out;
+    uint32_t to = o->to;
+    if (!o->has_to) {
+        s = ft_eth_rpc_call(r.rpc, "eth_blockNumber", "[]", &res, NULL, err);
+        if (s != FT_OK)
+            goto out;
+        uint64_t bn = 0;
+        ok = ft_eth_json_u64(res, &bn) && bn < UINT32_MAX;
+        cJSON_Delete(res);
+        if (!ok) {
+            s = ft_err_set(err, FT_ERR_PARSE, "eth_blockNumber: not a block height");
+            goto out;
+        }
+        to = (uint32_t)bn;
+    }
+    uint32_t commit_every = o->commit_blocks ? o->commit_blocks : 256;
+    int reorgs = 0, probed = 0;
+    for (;;) {
+        ft_account_chainrec tip;
+        ft_account_tip(r.ac, &tip);
+        uint32_t next = tip.has_tip ? tip.tip_height + 1 : (o->has_from ? o->from : 0);
+        if (tip.has_tip && o->has_from && o->from > next) {
+            s = ft_err_set(err, FT_ERR_ARG,
+                           "--from %u would leave a gap: the index ends at height %u", o->from,
+                           tip.tip_height);
+            goto out;
+        }
+        if (next > to) {
+            stats->up_to_date = stats->blocks == 0;
+            break;
+        }
+        if (!probed) {
+            s = probe(&r, next, err);
+            if (s != FT_OK)
+                goto out;
+            probed = 1;
+        }
+        uint32_t submit_h = next, append_h = next, since_commit = 0;
+        int need_reorg = 0;
+        while (append_h <= to) {
+            /* fill the window */
+            for (int i = 0; i < r.window && submit_h <= to; i++) {
+                if (r.slots[i].used)
+                    continue;
+                r.slots[i].used = 1;
+                r.slots[i].height = submit_h++;
+                s = submit_stage1(&r, &r.slots[i], err);
+                if (s != FT_OK)
+                    goto out;
+            }
+            /* append whatever is complete, in order */
+            int progressed = 1;
+            while (progressed) {
+                progressed = 0;
+                for (int i = 0; i < r.window; i++) {
+                    bslot *sl = &r.slots[i];
+                    if (!sl->used || sl->stage != 3 || sl->height != append_h)
+                        continue;
+                    s = append_slot(&r, sl, err);
+                    if (s == FT_ERR_STATE && err &&
+                        strstr(err->msg, "has parent")) {
+                        need_reorg = 1;
+                        break;
+                    }
+                    if (s != FT_OK)
+                        goto out;
+                    slot_clear(sl);
+                    append_h++;
+                    since_commit++;
+                    progressed = 1;
+                    ft_progress_report(progress, "blocks", append_h - next, to + 1 - next);
+                    if (since_commit >= commit_every ||
+                        ft_account_staged_bytes(r.ac) > ((size_t)32 << 20)) {
+                        s = ft_account_commit(r.ac, err);
+                        if (s != FT_OK)
+                            goto out;
+                        since_commit = 0;
+                    }
+                }
+                if (need_reorg)
+                    break;
+            }
+            if (need_reorg || append_h > to)
+                break;
+            void *tag;
+            cJSON *reply;
+            s = ft_eth_rpc_wait(r.rpc, &tag, &reply, err);
+            if (s != FT_OK)
+                goto out;
+            bslot *sl = tag;
+            if (sl->stage == 1) {
+                sl->reply1 = reply;
+                s = maybe_stage2(&r, sl, err);
+            } else {
+                sl->reply2 = reply;
+                sl->stage = 3;
+            }
+            if (s != FT_OK)
+                goto out;
+        }
+        if (!need_reorg) {
+            s = ft_account_commit(r.ac, err);
+            if (s != FT_OK)
+                goto out;
+            break;
+        }
+        /* reorganisation: keep what agrees, drop the rest, start again above the fork */
+        ft_eth_rpc_cancel_all(r.rpc);
+        for (int i = 0; i < r.window; i++)
+            slot_clear(&r.slots[i]);
+        s = ft_account_commit(r.ac, err);
+        if (s != FT_OK)
+            goto out;
+        if (++reorgs > MAX_REORGS) {
+            s = ft_err_set(err, FT_ERR_STATE, "the node at '%s' reorganised more than %d times",
+                           ft_eth_rpc_url(r.rpc), MAX_REORGS);
+            goto out;
+        }
+        s = reorg(&r, err);
+        if (s != FT_OK)
+            goto out;
+    }
+out:
+    if (r.ac) {
+        ft_account_chainrec tip;
+        if (s != FT_OK)
+            ft_account_abort(r.ac);
+        ft_account_tip(r.ac, &tip);
+        stats->has_tip = tip.has_tip;
+        stats->tip_height = tip.tip_height;
+        ft_account_close(r.ac);
+    }
+    if (r.rpc) {
+        stats->requests = ft_eth_rpc_requests(r.rpc);
+        stats->retries = ft_eth_rpc_retries(r.rpc);
+    }
+    if (r.slots)
+        for (int i = 0; i < r.window; i++)
+            slot_clear(&r.slots[i]);
+    free(r.slots);
+    ft_eth_rpc_close(r.rpc);
+    ft_buf_release(&r.body);
+    return s;
+}

@@ -1,0 +1,485 @@
+/*
+ * jsonrpc.c — the Ethereum JSON-RPC client (see jsonrpc.h).
+ *
+ * A fixed pool of `window` slots, each with its own CURL easy handle (reused: keep-alive), a
+ * copy of the body, a reply buffer and its retry state. wait() drives curl_multi_perform /
+ * curl_multi_poll until a slot reaches a final state: a parsed reply, or a failure after the
+ * retries. A slot that must be retried is taken out of the multi handle and re-added once its
+ * back-off deadline has passed (the poll timeout is capped by the nearest deadline).
+ * Invariant: a slot is FREE, RUNNING (in the multi handle), BACKOFF (waiting for its deadline)
+ * or DONE (final, not yet handed out by wait()).
+ */
+#include "chains/ethereum/jsonrpc.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/log.h"
+
+#include "engine/banned.h"
+
+enum { SLOT_FREE, SLOT_RUNNING, SLOT_BACKOFF, SLOT_DONE };
+
+typedef struct slot {
+    int state;
+    CURL *easy;
+    char *body;
+    size_t body_len;
+    char *reply;
+    size_t reply_len, reply_cap;
+    int too_big;
+    void *tag;
+    int attempt;
+    double deadline; /* BACKOFF: monotonic seconds when to re-add */
+    ft_status final_status;
+    ft_err final_err;
+    cJSON *parsed;
+    uint64_t seq;    /* submission order, for fairness */
+} slot;
+
+struct ft_eth_rpc {
+    CURLM *multi;
+    struct curl_slist *headers;
+    char *url;
+    char shown_url[512];
+    long timeout_ms, backoff_ms;
+    int retries, window;
+    slot *slots;
+    uint64_t requests, n_retries, seq;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void mask_url(char *out, size_t cap, const char *url)
+{
+    const char *scheme = strstr(url, "://");
+    const char *host = scheme ? scheme + 3 : url;
+    const char *at = strchr(host, '@');
+    const char *slash = strchr(host, '/');
+    if (at && (!slash || at < slash))
+        snprintf(out, cap, "%.*s***@%s", (int)(host - url), url, at + 1);
+    else
+        snprintf(out, cap, "%s", url);
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    slot *s = ud;
+    size_t n = size * nmemb;
+    if (s->reply_len + n + 1 > FT_ETH_RPC_MAX_REPLY) {
+        s->too_big = 1;
+        return 0;
+    }
+    if (s->reply_len + n + 1 > s->reply_cap) {
+        size_t nc = s->reply_cap ? s->reply_cap : 65536;
+        while (nc < s->reply_len + n + 1)
+            nc *= 2;
+        char *nb = realloc(s->reply, nc);
+        if (!nb)
+            return 0;
+        s->reply = nb;
+        s->reply_cap = nc;
+    }
+    memcpy(s->reply + s->reply_len, ptr, n);
+    s->reply_len += n;
+    s->reply[s->reply_len] = '\0';
+    return n;
+}
+
+ft_status ft_eth_rpc_open(ft_eth_rpc **out, const ft_eth_rpc_opts *o, ft_err *err)
+{
+    *out = NULL;
+    if (!o->url || !*o->url)
+        return ft_err_set(err, FT_ERR_ARG, "no RPC URL given");
+    static int global_done;
+    if (!global_done) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+            return ft_err_set(err, FT_ERR_NET, "cannot initialise libcurl");
+        global_done = 1;
+    }
+    ft_eth_rpc *r = calloc(1, sizeof *r);
+    if (!r)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 30000;
+    r->retries = o->retries > 0 ? o->retries : (o->retries < 0 ? 0 : 4);
+    r->backoff_ms = o->backoff_ms > 0 ? o->backoff_ms : 200;
+    r->window = o->window > 0 ? o->window : 4;
+    r->url = strdup(o->url);
+    mask_url(r->shown_url, sizeof r->shown_url, o->url);
+    r->multi = curl_multi_init();
+    r->slots = calloc((size_t)r->window, sizeof *r->slots);
+    r->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    for (size_t i = 0; r->headers && i < o->n_headers; i++) {
+        if (!strchr(o->headers[i], ':')) {
+            ft_eth_rpc_close(r);
+            return ft_err_set(err, FT_ERR_ARG, "an --rpc-header needs the form 'Name: value'");
+        }
+        struct curl_slist *nh = curl_slist_append(r->headers, o->headers[i]);
+        if (!nh) {
+            ft_eth_rpc_close(r);
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+        }
+        r->headers = nh;
+    }
+    if (!r->url || !r->multi || !r->slots || !r->headers) {
+        ft_eth_rpc_close(r);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    }
+    curl_multi_setopt(r->multi, CURLMOPT_MAXCONNECTS, (long)r->window + 2);
+    for (int i = 0; i < r->window; i++) {
+        CURL *e = curl_easy_init();
+        if (!e) {
+            ft_eth_rpc_close(r);
+            return ft_err_set(err, FT_ERR_NOMEM, "cannot create a curl handle");
+        }
+        slot *s = &r->slots[i];
+        s->easy = e;
+        curl_easy_setopt(e, CURLOPT_URL, r->url);
+        curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
+        curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+        curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+        curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, r->timeout_ms < 10000 ? r->timeout_ms : 10000L);
+        curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(e, CURLOPT_PRIVATE, s);
+        curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+    }
+    *out = r;
+    return FT_OK;
+}
+
+static void slot_reset(slot *s)
+{
+    free(s->body);
+    s->body = NULL;
+    s->body_len = 0;
+    s->reply_len = 0;
+    s->too_big = 0;
+    s->attempt = 0;
+    s->tag = NULL;
+    if (s->parsed)
+        cJSON_Delete(s->parsed);
+    s->parsed = NULL;
+    s->state = SLOT_FREE;
+}
+
+void ft_eth_rpc_cancel_all(ft_eth_rpc *r)
+{
+    for (int i = 0; i < r->window; i++) {
+        slot *s = &r->slots[i];
+        if (s->state == SLOT_RUNNING)
+            curl_multi_remove_handle(r->multi, s->easy);
+        slot_reset(s);
+    }
+}
+
+void ft_eth_rpc_close(ft_eth_rpc *r)
+{
+    if (!r)
+        return;
+    if (r->slots) {
+        ft_eth_rpc_cancel_all(r);
+        for (int i = 0; i < r->window; i++) {
+            if (r->slots[i].easy)
+                curl_easy_cleanup(r->slots[i].easy);
+            free(r->slots[i].reply);
+        }
+    }
+    free(r->slots);
+    if (r->multi)
+        curl_multi_cleanup(r->multi);
+    curl_slist_free_all(r->headers);
+    free(r->url);
+    free(r);
+}
+
+const char *ft_eth_rpc_url(const ft_eth_rpc *r)
+{
+    return r->shown_url;
+}
+
+int ft_eth_rpc_window(const ft_eth_rpc *r)
+{
+    return r->window;
+}
+
+int ft_eth_rpc_pending(const ft_eth_rpc *r)
+{
+    int n = 0;
+    for (int i = 0; i < r->window; i++)
+        n += r->slots[i].state != SLOT_FREE;
+    return n;
+}
+
+uint64_t ft_eth_rpc_requests(const ft_eth_rpc *r)
+{
+    return r->requests;
+}
+
+uint64_t ft_eth_rpc_retries(const ft_eth_rpc *r)
+{
+    return r->n_retries;
+}
+
+static ft_status start(ft_eth_rpc *r, slot *s, ft_err *err)
+{
+    s->reply_len = 0;
+    s->too_big = 0;
+    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->body);
+    curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE, (long)s->body_len);
+    if (curl_multi_add_handle(r->multi, s->easy) != CURLM_OK)
+        return ft_err_set(err, FT_ERR_NET, "cannot start a request to '%s'", r->shown_url);
+    s->state = SLOT_RUNNING;
+    r->requests++;
+    return FT_OK;
+}
+
+ft_status ft_eth_rpc_submit(ft_eth_rpc *r, const char *body, size_t len, void *tag, ft_err *err)
+{
+    slot *s = NULL;
+    for (int i = 0; i < r->window && !s; i++)
+        if (r->slots[i].state == SLOT_FREE)
+            s = &r->slots[i];
+    if (!s)
+        return ft_err_set(err, FT_ERR_LIMIT, "request window of %d is full", r->window);
+    s->body = malloc(len + 1);
+    if (!s->body)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    memcpy(s->body, body, len);
+    s->body[len] = '\0';
+    s->body_len = len;
+    s->tag = tag;
+    s->attempt = 0;
+    s->seq = r->seq++;
+    return start(r, s, err);
+}
+
+/* Final failure or retry after a failed attempt. */
+static void attempt_failed(ft_eth_rpc *r, slot *s, ft_status st, const char *why)
+{
+    if (s->attempt < r->retries) {
+        long d = r->backoff_ms << (s->attempt < 6 ? s->attempt : 6);
+        if (d > 10000)
+            d = 10000;
+        s->attempt++;
+        s->state = SLOT_BACKOFF;
+        s->deadline = now_s() + (double)d / 1000.0;
+        r->n_retries++;
+        ft_log(FT_LOG_DEBUG, "%s from '%s'; retry %d of %d in %ld ms", why, r->shown_url,
+               s->attempt, r->retries, d);
+        return;
+    }
+    s->state = SLOT_DONE;
+    s->final_status = st;
+    ft_err_set(&s->final_err, st, "%s from '%s'%s", why, r->shown_url,
+               r->retries ? " (retries exhausted)" : "");
+}
+
+static void finished(ft_eth_rpc *r, slot *s, CURLcode rc)
+{
+    curl_multi_remove_handle(r->multi, s->easy);
+    long http = 0;
+    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &http);
+    char why[256];
+    if (rc != CURLE_OK) {
+        if (s->too_big) {
+            s->state = SLOT_DONE;
+            s->final_status = FT_ERR_LIMIT;
+            ft_err_set(&s->final_err, FT_ERR_LIMIT, "reply larger than %zu bytes from '%s'",
+                       FT_ETH_RPC_MAX_REPLY, r->shown_url);
+            return;
+        }
+        snprintf(why, sizeof why, "%s", rc == CURLE_OPERATION_TIMEDOUT
+                                            ? "request timed out"
+                                            : curl_easy_strerror(rc));
+        if (rc == CURLE_COULDNT_CONNECT)
+            snprintf(why, sizeof why, "node unreachable (connection refused)");
+        attempt_failed(r, s, FT_ERR_NET, why);
+        return;
+    }
+    if (http == 429 || http >= 500) {
+        snprintf(why, sizeof why, "HTTP %ld", http);
+        /* a JSON-RPC error sent with HTTP 500 is an answer, not a transport failure */
+        cJSON *j = http >= 500 && s->reply_len ? cJSON_ParseWithLength(s->reply, s->reply_len) : NULL;
+        if (j && (cJSON_IsArray(j) || cJSON_GetObjectItemCaseSensitive(j, "error"))) {
+            s->parsed = j;
+            s->state = SLOT_DONE;
+            s->final_status = FT_OK;
+            return;
+        }
+        cJSON_Delete(j);
+        attempt_failed(r, s, FT_ERR_NET, why);
+        return;
+    }
+    if (http != 200) {
+        s->state = SLOT_DONE;
+        s->final_status = FT_ERR_NET;
+        ft_err_set(&s->final_err, FT_ERR_NET, "HTTP %ld from '%s'%s", http, r->shown_url,
+                   http == 401 || http == 403 ? " (check --rpc-header)" : "");
+        return;
+    }
+    cJSON *j = s->reply_len ? cJSON_ParseWithLength(s->reply, s->reply_len) : NULL;
+    if (!j || !(cJSON_IsArray(j) || cJSON_IsObject(j))) {
+        cJSON_Delete(j);
+        s->state = SLOT_DONE;
+        s->final_status = FT_ERR_PARSE;
+        ft_err_set(&s->final_err, FT_ERR_PARSE, "malformed JSON reply (%zu bytes) from '%s'",
+                   s->reply_len, r->shown_url);
+        return;
+    }
+    s->parsed = j;
+    s->state = SLOT_DONE;
+    s->final_status = FT_OK;
+}
+
+ft_status ft_eth_rpc_wait(ft_eth_rpc *r, void **tag, cJSON **reply, ft_err *err)
+{
+    *reply = NULL;
+    *tag = NULL;
+    for (;;) {
+        /* hand out a finished slot (oldest first) */
+        slot *best = NULL;
+        for (int i = 0; i < r->window; i++)
+            if (r->slots[i].state == SLOT_DONE && (!best || r->slots[i].seq < best->seq))
+                best = &r->slots[i];
+        if (best) {
+            *tag = best->tag;
+            ft_status st = best->final_status;
+            if (st == FT_OK) {
+                *reply = best->parsed;
+                best->parsed = NULL;
+            } else if (err) {
+                *err = best->final_err;
+            }
+            slot_reset(best);
+            return st;
+        }
+        double t = now_s(), next = 0;
+        int active = 0;
+        for (int i = 0; i < r->window; i++) {
+            slot *s = &r->slots[i];
+            if (s->state == SLOT_BACKOFF) {
+                if (s->deadline <= t) {
+                    ft_status st = start(r, s, err);
+                    if (st != FT_OK)
+                        return st;
+                } else if (!next || s->deadline < next) {
+                    next = s->deadline;
+                }
+            }
+            active += s->state == SLOT_RUNNING || s->state == SLOT_BACKOFF;
+        }
+        if (!active)
+            return ft_err_set(err, FT_ERR_ARG, "nothing in flight to wait for");
+        int running = 0;
+        CURLMcode mc = curl_multi_perform(r->multi, &running);
+        if (mc != CURLM_OK)
+            return ft_err_set(err, FT_ERR_NET, "curl: %s", curl_multi_strerror(mc));
+        CURLMsg *m;
+        int left;
+        int got = 0;
+        while ((m = curl_multi_info_read(r->multi, &left))) {
+            if (m->msg != CURLMSG_DONE)
+                continue;
+            slot *s = NULL;
+            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+            if (s) {
+                finished(r, s, m->data.result);
+                got = 1;
+            }
+        }
+        if (got)
+            continue;
+        int ms = 1000;
+        if (next) {
+            double d = (next - now_s()) * 1000.0;
+            ms = d < 0 ? 0 : (d < 1000 ? (int)d + 1 : 1000);
+        }
+        if (running)
+            curl_multi_poll(r->multi, NULL, 0, ms, NULL);
+        else if (ms > 0) {
+            struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+ft_status ft_eth_rpc_result(const cJSON *reply, long id, const char *method, const cJSON **result,
+                            long *rpc_code, ft_err *err)
+{
+    *result = NULL;
+    if (rpc_code)
+        *rpc_code = 0;
+    const cJSON *entry = NULL;
+    if (cJSON_IsArray(reply)) {
+        const cJSON *e;
+        cJSON_ArrayForEach(e, reply)
+        {
+            const cJSON *eid = cJSON_GetObjectItemCaseSensitive(e, "id");
+            if (cJSON_IsNumber(eid) && (long)eid->valuedouble == id) {
+                entry = e;
+                break;
+            }
+        }
+    } else if (cJSON_IsObject(reply)) {
+        entry = reply;
+    }
+    if (!entry || !cJSON_IsObject(entry))
+        return ft_err_set(err, FT_ERR_PARSE, "%s: the reply holds no answer with id %ld", method,
+                          id);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(entry, "error");
+    if (e && !cJSON_IsNull(e)) {
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
+        long c = cJSON_IsNumber(code) ? (long)code->valuedouble : 0;
+        if (rpc_code)
+            *rpc_code = c ? c : -1;
+        return ft_err_set(err, FT_ERR_STATE, "%s: node error %ld: %.200s", method, c,
+                          cJSON_IsString(msg) ? msg->valuestring : "(no message)");
+    }
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(entry, "result");
+    if (!res)
+        return ft_err_set(err, FT_ERR_PARSE, "%s: the reply has neither result nor error", method);
+    *result = res;
+    return FT_OK;
+}
+
+ft_status ft_eth_rpc_call(ft_eth_rpc *r, const char *method, const char *params_json,
+                          cJSON **result, long *rpc_code, ft_err *err)
+{
+    *result = NULL;
+    size_t cap = strlen(method) + (params_json ? strlen(params_json) : 2) + 64;
+    char *body = malloc(cap);
+    if (!body)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    int n = snprintf(body, cap, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}",
+                     method, params_json ? params_json : "[]");
+    ft_status s = ft_eth_rpc_submit(r, body, (size_t)n, NULL, err);
+    free(body);
+    if (s != FT_OK)
+        return s;
+    void *tag;
+    cJSON *reply = NULL;
+    s = ft_eth_rpc_wait(r, &tag, &reply, err);
+    if (s != FT_OK)
+        return ft_err_prefix(err, "%s", method);
+    const cJSON *res;
+    s = ft_eth_rpc_result(reply, 1, method, &res, rpc_code, err);
+    if (s == FT_OK) {
+        *result = cJSON_Duplicate(res, 1);
+        if (!*result)
+            s = ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    }
+    cJSON_Delete(reply);
+    return s;
+}

@@ -1,0 +1,496 @@
+/*
+ * eth_index.c — `index ethereum`, and `tx` / `address` on EVM chains (see eth_index.h).
+ *
+ * index: one source per run, a node (--rpc URL, chains/ethereum/ingest.c) or ethereum-etl
+ * exports (--etl DIR, chains/ethereum/etl.c). Summary on stderr unless --quiet; with --json
+ * one object on stdout:
+ *     {"chain","chain_id","source","blocks","txs","transfers","rolled_back","tip_height",
+ *      "up_to_date","receipts","traces","verified","requests","retries","seconds","blocks_per_s",
+ *      "transfers_per_s"}
+ * tx --json: {"chain","txid","height","block_hash","time","timestamp","status","fee","nonce",
+ *      "inputs":[{address,value}],"outputs":[{address,value}],
+ *      "transfers":[{kind,from,to,asset,value}]}  — the value movements in execution order
+ *      (fee, external, internal, token); a failed tx lists only its fee.
+ * address --json: {"chain","address","labels":[],"cluster":null,"received","sent","balance",
+ *      "tx_count","first_seen","last_seen","exposure":[],"tokens":[{asset,received,sent,balance}]}
+ * Native amounts in asset units (18 decimals); token amounts in the token's base units (the
+ * index keeps no token decimals yet). Addresses EIP-55.
+ */
+#include "cli/eth_index.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chains/ethereum/address.h"
+#include "chains/ethereum/etl.h"
+#include "chains/ethereum/ingest.h"
+#include "cli/btc_index.h"
+#include "cli/progress.h"
+#include "engine/account.h"
+#include "engine/hex.h"
+#include "engine/timefmt.h"
+
+#include "engine/banned.h"
+
+#define MAX_HEADERS 16
+
+const char ft_cli_eth_index_usage[] =
+    "usage: fundtrace index ethereum --rpc URL [--chain CHAIN] [--from N] [--to N]\n"
+    "                                [--rpc-header 'Name: value']... [--window N] [--verify]\n"
+    "   or: fundtrace index ethereum --etl DIR [--chain CHAIN]\n"
+    "\n"
+    "  --chain CHAIN       ethereum (default), bsc, polygon, arbitrum, avalanche or dev (31337)\n"
+    "  --rpc URL           the node's JSON-RPC; eth_chainId must match --chain\n"
+    "  --rpc-header H      an extra HTTP header (e.g. 'Authorization: Bearer …'), never logged\n"
+    "  --window N          blocks in flight (default 4)\n"
+    "  --rpc-timeout MS    per-request timeout (default 30000)\n"
+    "  --rpc-retries N     retries on timeout, refused connection, HTTP 429/5xx (default 4)\n"
+    "  --from N, --to N    heights (default: from the index tip, or 0, to the node's tip)\n"
+    "  --verify            check every transaction's raw signed bytes: keccak-256 = its hash,\n"
+    "                      recovered sender = its from (eth_getRawTransactionByHash)\n"
+    "  --etl DIR           ethereum-etl / BigQuery exports: blocks, transactions, receipts,\n"
+    "                      logs, token_transfers, traces (.csv or .json lines)\n";
+
+static int is_hex_text(const char *s, size_t n)
+{
+    if (strlen(s) != n || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (!strchr("0123456789abcdefABCDEF", s[i]))
+            return 0;
+    return 1;
+}
+
+int ft_cli_eth_wants_tx(const char *arg, const char *chain)
+{
+    if (chain)
+        return ft_eth_params_by_name(chain) != NULL;
+    return arg && is_hex_text(arg, 66);
+}
+
+int ft_cli_eth_wants_address(const char *arg, const char *chain)
+{
+    if (chain)
+        return ft_eth_params_by_name(chain) != NULL;
+    return arg && is_hex_text(arg, 42);
+}
+
+static int parse_u32(const char *opt, const char *v, uint32_t *out)
+{
+    unsigned long long n;
+    if (ft_cli_parse_u64(v, &n) != 0 || n >= UINT32_MAX)
+        return ft_cli_usage_error("index", "option '--%s' needs a block height, not '%s'", opt, v);
+    *out = (uint32_t)n;
+    return 0;
+}
+
+int ft_cli_eth_index(ft_cli *cli, int argc, char **argv)
+{
+    const char *rpc = NULL, *etl = NULL, *chain = NULL, *from_s = NULL, *to_s = NULL;
+    const char *window_s = NULL, *timeout_s = NULL, *retries_s = NULL, *header_dummy = NULL;
+    int verify = 0;
+    const char *headers[MAX_HEADERS];
+    size_t n_headers = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = NULL;
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strcmp(a, "--rpc-header") == 0 && i + 1 < argc)
+            v = argv[i + 1];
+        else if (strncmp(a, "--rpc-header=", 13) == 0)
+            v = a + 13;
+        if (v) {
+            if (n_headers == MAX_HEADERS)
+                return ft_cli_usage_error("index", "at most %d --rpc-header options", MAX_HEADERS);
+            headers[n_headers++] = v;
+        }
+    }
+    const ft_opt opts[] = {
+        {"rpc", 1, &rpc, NULL},           {"etl", 1, &etl, NULL},
+        {"chain", 1, &chain, NULL},       {"from", 1, &from_s, NULL},
+        {"to", 1, &to_s, NULL},           {"window", 1, &window_s, NULL},
+        {"rpc-timeout", 1, &timeout_s, NULL}, {"rpc-retries", 1, &retries_s, NULL},
+        {"rpc-header", 1, &header_dummy, NULL}, {"verify", 0, NULL, &verify},
+        {NULL, 0, NULL, NULL},
+    };
+    const char *pos[1];
+    int n_pos = 0;
+    int rc = ft_cli_parse("index", argc, argv, opts, pos, 1, &n_pos);
+    if (rc)
+        return rc;
+    if (n_pos == 1 && strcmp(pos[0], "ethereum") != 0 && !chain)
+        chain = pos[0]; /* `index bsc …` */
+    const ft_eth_params *p = ft_eth_params_by_name(chain ? chain : "ethereum");
+    if (!p)
+        return ft_cli_usage_error("index",
+                                  "unknown chain '%s' (ethereum, bsc, polygon, arbitrum, avalanche, dev)",
+                                  chain);
+    if (!rpc == !etl)
+        return ft_cli_usage_error("index", "give exactly one source: --rpc URL or --etl DIR");
+    if (etl && (from_s || to_s || window_s || timeout_s || retries_s || n_headers || verify))
+        return ft_cli_usage_error("index", "--from, --to, --window, --verify and --rpc-* go with --rpc");
+    ft_eth_index_opts o;
+    memset(&o, 0, sizeof o);
+    o.chain = p;
+    o.verify = verify;
+    if (from_s && (rc = parse_u32("from", from_s, &o.from)) != 0)
+        return rc;
+    if (to_s && (rc = parse_u32("to", to_s, &o.to)) != 0)
+        return rc;
+    o.has_from = from_s != NULL;
+    o.has_to = to_s != NULL;
+    if (o.has_from && o.has_to && o.from > o.to)
+        return ft_cli_usage_error("index", "--from %u is above --to %u", o.from, o.to);
+    unsigned long long n;
+    if (window_s) {
+        if (ft_cli_parse_u64(window_s, &n) != 0 || n < 1 || n > 256)
+            return ft_cli_usage_error("index", "option '--window' needs a number from 1 to 256");
+        o.rpc.window = (int)n;
+    }
+    if (timeout_s) {
+        if (ft_cli_parse_u64(timeout_s, &n) != 0 || n < 1 || n > 3600000)
+            return ft_cli_usage_error("index", "option '--rpc-timeout' needs milliseconds from 1 to 3600000");
+        o.rpc.timeout_ms = (long)n;
+    }
+    if (retries_s) {
+        if (ft_cli_parse_u64(retries_s, &n) != 0 || n > 100)
+            return ft_cli_usage_error("index", "option '--rpc-retries' needs a number from 0 to 100");
+        o.rpc.retries = n == 0 ? -1 : (int)n;
+    }
+    const char *backoff = getenv("FT_RPC_BACKOFF_MS");
+    if (backoff && ft_cli_parse_u64(backoff, &n) == 0 && n > 0 && n < 60000)
+        o.rpc.backoff_ms = (long)n;
+    const char *cb = getenv("FT_COMMIT_BLOCKS");
+    if (cb && ft_cli_parse_u64(cb, &n) == 0 && n > 0 && n < UINT32_MAX)
+        o.commit_blocks = (uint32_t)n;
+    o.rpc.url = rpc;
+    o.rpc.headers = headers;
+    o.rpc.n_headers = n_headers;
+
+    ft_err err;
+    ft_err_clear(&err);
+    ft_store *st = NULL;
+    ft_status s = ft_store_open(&st, cli->db_path, FT_STORE_WRITE, &err);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    ft_cli_progress bar;
+    ft_progress progress = {NULL, NULL};
+    ft_cli_progress_init(&bar, &progress);
+    double t0 = ft_cli_progress_now();
+    ft_eth_index_stats stats;
+    memset(&stats, 0, sizeof stats);
+    if (rpc)
+        s = ft_eth_index_rpc(st, &o, cli->progress ? &progress : NULL, &stats, &err);
+    else
+        s = ft_eth_index_etl(st, p, etl, &stats, &err);
+    double secs = ft_cli_progress_now() - t0;
+    ft_cli_progress_finish(&bar);
+    ft_store_close(st);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    if (!cli->quiet) {
+        if (stats.up_to_date)
+            fprintf(stderr, "index is up to date at height %u (%s)\n", stats.tip_height, p->name);
+        else
+            fprintf(stderr,
+                    "indexed %u blocks, %llu txs, %llu transfers; tip height %u (%s); %.2f s\n",
+                    stats.blocks, (unsigned long long)stats.txs,
+                    (unsigned long long)stats.xfers, stats.tip_height, p->name, secs);
+        if (stats.rolled_back)
+            fprintf(stderr, "rolled back %u blocks first (the node had reorganised)\n",
+                    stats.rolled_back);
+    }
+    if (cli->json) {
+        cJSON *j = cJSON_CreateObject();
+        ft_cli_json_str(j, "chain", p->name, 0);
+        ft_cli_json_num(j, "chain_id", (double)p->chain_id);
+        ft_cli_json_str(j, "source", rpc ? "rpc" : "etl", 0);
+        ft_cli_json_num(j, "blocks", stats.blocks);
+        ft_cli_json_num(j, "txs", (double)stats.txs);
+        ft_cli_json_num(j, "transfers", (double)stats.xfers);
+        ft_cli_json_num(j, "rolled_back", stats.rolled_back);
+        if (stats.has_tip)
+            ft_cli_json_num(j, "tip_height", stats.tip_height);
+        else
+            cJSON_AddNullToObject(j, "tip_height");
+        cJSON_AddItemToObject(j, "up_to_date", cJSON_CreateBool(stats.up_to_date));
+        ft_cli_json_str(j, "receipts", stats.receipts_method, 1);
+        ft_cli_json_str(j, "traces", stats.trace_method, 1);
+        ft_cli_json_num(j, "verified", (double)stats.verified);
+        ft_cli_json_num(j, "requests", (double)stats.requests);
+        ft_cli_json_num(j, "retries", (double)stats.retries);
+        ft_cli_json_num(j, "seconds", secs);
+        ft_cli_json_num(j, "blocks_per_s", secs > 0 ? stats.blocks / secs : 0);
+        ft_cli_json_num(j, "transfers_per_s", secs > 0 ? (double)stats.xfers / secs : 0);
+        return ft_cli_json_print(j);
+    }
+    return 0;
+}
+
+int ft_cli_eth_open(ft_cli *cli, const char *chain, ft_store **st, const ft_eth_params **p)
+{
+    *st = NULL;
+    *p = NULL;
+    const ft_eth_params *want = NULL;
+    if (chain && !(want = ft_eth_params_by_name(chain)))
+        return ft_cli_usage_error("", "unknown chain '%s'", chain);
+    ft_err err;
+    ft_err_clear(&err);
+    ft_status s = ft_store_open(st, cli->db_path, FT_STORE_READ, &err);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    for (unsigned i = 0; !want; i++) {
+        const ft_eth_params *c = ft_eth_params_at(i);
+        if (!c)
+            break;
+        ft_account_chainrec rec;
+        if (ft_account_chain_get(*st, c->chain_byte, &rec, NULL) == FT_OK)
+            want = c;
+    }
+    if (!want) {
+        ft_store_close(*st);
+        *st = NULL;
+        return ft_cli_error(2, "index '%s' holds no EVM chain", cli->db_path);
+    }
+    *p = want;
+    return 0;
+}
+
+static void amount_text(char *out, const ft_u256 *v, int has_asset, const ft_eth_params *p)
+{
+    ft_u256_format(out, v, has_asset ? 0 : p->decimals);
+}
+
+static void addr_text(char out[FT_ETH_ADDR_STR_MAX], int has, const uint8_t a[20])
+{
+    if (has)
+        ft_eth_address_format(out, a);
+    else
+        out[0] = '\0';
+}
+
+int ft_cli_eth_tx(ft_cli *cli, const char *hash_s, const char *chain)
+{
+    uint8_t hash[32];
+    size_t hl = strlen(hash_s);
+    if (!(hl == 66 && hash_s[0] == '0' && (hash_s[1] == 'x' || hash_s[1] == 'X') &&
+          ft_hex_decode(hash, 32, hash_s + 2, 64)) &&
+        !(hl == 64 && ft_hex_decode(hash, 32, hash_s, 64)))
+        return ft_cli_error(2, "'%s' is not a transaction hash (0x + 64 hex digits)", hash_s);
+    ft_store *st;
+    const ft_eth_params *p;
+    int rc = ft_cli_eth_open(cli, chain, &st, &p);
+    if (rc)
+        return rc;
+    ft_err err;
+    ft_err_clear(&err);
+    uint32_t h, idx;
+    ft_account_tx tx;
+    ft_account_block blk;
+    ft_account_xfer *rows = NULL;
+    uint32_t n_rows = 0;
+    ft_status s = ft_account_tx_find(st, p->chain_byte, hash, &h, &idx, &err);
+    if (s == FT_OK)
+        s = ft_account_tx_get(st, p->chain_byte, h, idx, &tx, &err);
+    if (s == FT_OK)
+        s = ft_account_block_get(st, p->chain_byte, h, &blk, &err);
+    if (s == FT_OK && tx.n_xfer)
+        s = ft_account_xfers_get(st, p->chain_byte, h, tx.first_xfer, tx.n_xfer, &rows, &n_rows,
+                                 &err);
+    ft_store_close(st);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    ft_u256 fee = ft_u256_from_u64(0);
+    for (uint32_t i = 0; i < n_rows; i++)
+        if (rows[i].kind == FT_XFER_FEE && !ft_u256_add(&fee, &fee, &rows[i].amount))
+            fee = ft_u256_from_u64(0);
+    char hx[67], amt[FT_U256_DEC_MAX], a1[FT_ETH_ADDR_STR_MAX], a2[FT_ETH_ADDR_STR_MAX];
+    char iso[FT_TIME_ISO8601_MAX];
+    hx[0] = '0';
+    hx[1] = 'x';
+    const char *status = tx.status == FT_TX_STATUS_OK       ? "1"
+                         : tx.status == FT_TX_STATUS_FAILED ? "0"
+                                                            : NULL;
+    uint8_t recipient[20];
+    int has_recipient = tx.has_to || tx.has_contract;
+    memcpy(recipient, tx.has_to ? tx.to : tx.contract, 20);
+    if (cli->json) {
+        cJSON *j = cJSON_CreateObject();
+        ft_cli_json_str(j, "chain", p->name, 0);
+        ft_hex_encode(hx + 2, tx.hash, 32);
+        ft_cli_json_str(j, "txid", hx, 0);
+        ft_cli_json_num(j, "height", h);
+        ft_hex_encode(hx + 2, blk.hash, 32);
+        ft_cli_json_str(j, "block_hash", hx, 0);
+        ft_cli_json_time(j, "time", blk.time);
+        ft_cli_json_num(j, "timestamp", (double)blk.time);
+        if (status)
+            ft_cli_json_num(j, "status", status[0] - '0');
+        else
+            cJSON_AddNullToObject(j, "status");
+        amount_text(amt, &fee, 0, p);
+        ft_cli_json_str(j, "fee", amt, 0);
+        ft_cli_json_num(j, "nonce", (double)tx.nonce);
+        ft_cli_json_num(j, "type", tx.type);
+        ft_cli_json_num(j, "gas_used", (double)tx.gas_used);
+        cJSON *ins = cJSON_AddArrayToObject(j, "inputs");
+        cJSON *outs = cJSON_AddArrayToObject(j, "outputs");
+        amount_text(amt, &tx.value, 0, p);
+        cJSON *in = cJSON_CreateObject();
+        ft_eth_address_format(a1, tx.from);
+        ft_cli_json_str(in, "address", a1, 0);
+        ft_cli_json_str(in, "value", amt, 0);
+        cJSON_AddItemToArray(ins, in);
+        cJSON *out = cJSON_CreateObject();
+        addr_text(a2, has_recipient, recipient);
+        ft_cli_json_str(out, "address", a2, 1);
+        ft_cli_json_str(out, "value", amt, 0);
+        cJSON_AddItemToArray(outs, out);
+        cJSON *tr = cJSON_AddArrayToObject(j, "transfers");
+        for (uint32_t i = 0; i < n_rows; i++) {
+            const ft_account_xfer *x = &rows[i];
+            if (!(x->flags & FT_XFER_MOVES))
+                continue;
+            cJSON *o = cJSON_CreateObject();
+            ft_cli_json_str(o, "kind", ft_account_kind_name(x->kind), 0);
+            addr_text(a1, x->has_from, x->from);
+            addr_text(a2, x->has_to, x->to);
+            ft_cli_json_str(o, "from", a1, 1);
+            ft_cli_json_str(o, "to", a2, 1);
+            if (x->has_asset)
+                ft_eth_address_format(a1, x->asset);
+            ft_cli_json_str(o, "asset", x->has_asset ? a1 : p->symbol, 0);
+            amount_text(amt, &x->amount, x->has_asset, p);
+            ft_cli_json_str(o, "value", amt, 0);
+            cJSON_AddItemToArray(tr, o);
+        }
+        ft_account_xfers_free(rows, n_rows);
+        return ft_cli_json_print(j);
+    }
+    ft_hex_encode(hx + 2, tx.hash, 32);
+    printf("tx       %s (%s)\n", hx, p->name);
+    ft_hex_encode(hx + 2, blk.hash, 32);
+    printf("block    %u %s\n", h, hx);
+    printf("time     %s\n", ft_time_iso8601(iso, blk.time));
+    printf("status   %s\n", status ? (status[0] == '1' ? "success" : "failed") : "unknown");
+    amount_text(amt, &fee, 0, p);
+    printf("fee      %s %s\n", amt, p->symbol);
+    ft_eth_address_format(a1, tx.from);
+    addr_text(a2, has_recipient, recipient);
+    amount_text(amt, &tx.value, 0, p);
+    printf("from     %s\nto       %s%s\nvalue    %s %s\n", a1, a2[0] ? a2 : "(none)",
+           tx.has_to ? "" : " (contract creation)", amt, p->symbol);
+    printf("transfers\n");
+    for (uint32_t i = 0; i < n_rows; i++) {
+        const ft_account_xfer *x = &rows[i];
+        if (!(x->flags & FT_XFER_MOVES))
+            continue;
+        addr_text(a1, x->has_from, x->from);
+        addr_text(a2, x->has_to, x->to);
+        amount_text(amt, &x->amount, x->has_asset, p);
+        char asset[FT_ETH_ADDR_STR_MAX];
+        if (x->has_asset)
+            ft_eth_address_format(asset, x->asset);
+        printf("  %-8s %-42s -> %-42s %s %s\n", ft_account_kind_name(x->kind),
+               a1[0] ? a1 : "(new coins)", a2[0] ? a2 : "(burnt)", amt,
+               x->has_asset ? asset : p->symbol);
+    }
+    ft_account_xfers_free(rows, n_rows);
+    return 0;
+}
+
+int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
+{
+    uint8_t a[20];
+    ft_err err;
+    ft_err_clear(&err);
+    ft_status s = ft_eth_address_parse(a, addr_s, strlen(addr_s), &err);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    ft_store *st;
+    const ft_eth_params *p;
+    int rc = ft_cli_eth_open(cli, chain, &st, &p);
+    if (rc)
+        return rc;
+    ft_account_addrview v;
+    s = ft_account_address_view(st, p->chain_byte, a, &v, &err);
+    ft_store_close(st);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    char text[FT_ETH_ADDR_STR_MAX], amt[FT_U256_DEC_MAX + 1], asset[FT_ETH_ADDR_STR_MAX];
+    ft_eth_address_format(text, a);
+    ft_account_asset_total zero;
+    memset(&zero, 0, sizeof zero);
+    const ft_account_asset_total *native = v.n_assets ? &v.assets[0] : &zero;
+    if (cli->json) {
+        cJSON *j = cJSON_CreateObject();
+        ft_cli_json_str(j, "chain", p->name, 0);
+        ft_cli_json_str(j, "address", text, 0);
+        cJSON_AddArrayToObject(j, "labels");
+        cJSON_AddNullToObject(j, "cluster");
+        amount_text(amt, &native->received, 0, p);
+        ft_cli_json_str(j, "received", amt, 0);
+        amount_text(amt, &native->sent, 0, p);
+        ft_cli_json_str(j, "sent", amt, 0);
+        amt[0] = '-';
+        amount_text(amt + (native->negative ? 1 : 0), &native->balance, 0, p);
+        ft_cli_json_str(j, "balance", amt, 0);
+        ft_cli_json_num(j, "tx_count", (double)v.tx_count);
+        if (v.found) {
+            ft_cli_json_time(j, "first_seen", v.first_seen);
+            ft_cli_json_time(j, "last_seen", v.last_seen);
+        } else {
+            cJSON_AddNullToObject(j, "first_seen");
+            cJSON_AddNullToObject(j, "last_seen");
+        }
+        cJSON_AddArrayToObject(j, "exposure");
+        cJSON *toks = cJSON_AddArrayToObject(j, "tokens");
+        for (size_t i = 0; i < v.n_assets; i++) {
+            const ft_account_asset_total *t = &v.assets[i];
+            if (!t->has_asset)
+                continue;
+            cJSON *o = cJSON_CreateObject();
+            ft_eth_address_format(asset, t->asset);
+            ft_cli_json_str(o, "asset", asset, 0);
+            ft_u256_to_dec(amt, &t->received);
+            ft_cli_json_str(o, "received", amt, 0);
+            ft_u256_to_dec(amt, &t->sent);
+            ft_cli_json_str(o, "sent", amt, 0);
+            amt[0] = '-';
+            ft_u256_to_dec(amt + (t->negative ? 1 : 0), &t->balance);
+            ft_cli_json_str(o, "balance", amt, 0);
+            cJSON_AddItemToArray(toks, o);
+        }
+        ft_account_addrview_release(&v);
+        return ft_cli_json_print(j);
+    }
+    printf("address   %s (%s)\n", text, p->name);
+    if (!v.found) {
+        printf("not seen in the index\n");
+        ft_account_addrview_release(&v);
+        return 0;
+    }
+    char iso[FT_TIME_ISO8601_MAX];
+    amount_text(amt, &native->received, 0, p);
+    printf("received  %s %s\n", amt, p->symbol);
+    amount_text(amt, &native->sent, 0, p);
+    printf("sent      %s %s\n", amt, p->symbol);
+    amount_text(amt, &native->balance, 0, p);
+    printf("balance   %s%s %s\n", native->negative ? "-" : "", amt, p->symbol);
+    printf("txs       %llu\n", (unsigned long long)v.tx_count);
+    printf("first     %s (block %u)\n", ft_time_iso8601(iso, v.first_seen), v.first_height);
+    printf("last      %s (block %u)\n", ft_time_iso8601(iso, v.last_seen), v.last_height);
+    for (size_t i = 0; i < v.n_assets; i++) {
+        const ft_account_asset_total *t = &v.assets[i];
+        if (!t->has_asset)
+            continue;
+        ft_eth_address_format(asset, t->asset);
+        ft_u256_to_dec(amt, &t->balance);
+        printf("token     %s balance %s%s (base units)\n", asset, t->negative ? "-" : "", amt);
+    }
+    ft_account_addrview_release(&v);
+    return 0;
+}

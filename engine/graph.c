@@ -1,0 +1,229 @@
+/*
+ * graph.c — loading the analysis graph (see graph.h) from the store.
+ *
+ * UTXO: read the chain record for the counts (next_tx, next_out, next_addr), allocate the
+ * per-tx and per-output columns once, then one prefix scan over the tx records (0x04 chain,
+ * in tx id order) decoding each with ft_query_txrec_decode and appending its inputs to the
+ * growing input column. Spenders are filled from the inputs as they come (a tx only spends
+ * outputs of earlier txs). Invariants checked while loading, every violation FT_ERR_CORRUPT:
+ * tx ids contiguous from 0, out_off[t] = the record's first_out, out ids of inputs below the
+ * spending tx's first output, each output spent at most once, address ids below next_addr.
+ */
+#include "engine/graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/keys.h"
+#include "engine/query.h"
+
+#include "engine/banned.h"
+
+#define LIMIT32 (UINT32_MAX - 1u)
+
+void ft_graph_release(ft_graph *g)
+{
+    if (!g)
+        return;
+    free(g->tx_time);
+    free(g->tx_flags);
+    free(g->tx_addr_new);
+    free(g->in_off);
+    free(g->out_off);
+    free(g->in_out);
+    free(g->out_value);
+    free(g->out_addr);
+    free(g->out_type);
+    free(g->out_spent_by);
+    free(g->xfer_from);
+    free(g->xfer_to);
+    free(g->xfer_tx);
+    free(g->xfer_time);
+    memset(g, 0, sizeof *g);
+}
+
+size_t ft_graph_bytes(const ft_graph *g)
+{
+    size_t b = 0;
+    if (g->model == FT_GRAPH_UTXO) {
+        b += (size_t)g->n_tx * (sizeof(int64_t) + 1 + 4) + (size_t)(g->n_tx + 1) * 8;
+        b += (size_t)g->n_in * 4;
+        b += (size_t)g->n_out * (8 + 4 + 1 + 4);
+    } else {
+        b += (size_t)g->n_xfer * (4 + 4 + 4 + 8);
+    }
+    return b;
+}
+
+static ft_status corrupt(ft_store *st, ft_err *err, const char *what, uint64_t id)
+{
+    return ft_err_set(err, FT_ERR_CORRUPT, "index '%s': %s (tx %llu) while loading the graph",
+                      ft_store_path(st), what, (unsigned long long)id);
+}
+
+ft_status ft_graph_load_utxo(ft_graph *g, ft_store *st, uint8_t chain, ft_err *err)
+{
+    memset(g, 0, sizeof *g);
+    g->model = FT_GRAPH_UTXO;
+    g->chain = chain;
+    ft_query_chainrec cr;
+    ft_status rc = ft_query_chain_get(st, chain, &cr, err);
+    if (rc != FT_OK)
+        return rc;
+    if (cr.next_tx > LIMIT32 || cr.next_out > LIMIT32 || cr.next_addr > LIMIT32)
+        return ft_err_set(err, FT_ERR_LIMIT,
+                          "index '%s' is too large for 32-bit graph ids (%llu txs, %llu outputs, "
+                          "%llu addresses)",
+                          ft_store_path(st), (unsigned long long)cr.next_tx,
+                          (unsigned long long)cr.next_out, (unsigned long long)cr.next_addr);
+    uint32_t n_tx = (uint32_t)cr.next_tx, n_out = (uint32_t)cr.next_out;
+    g->n_tx = n_tx;
+    g->n_out = n_out;
+    g->n_addr = cr.next_addr ? (uint32_t)cr.next_addr : 1;
+    size_t cap_in = (size_t)n_tx * 2 + 16;
+    g->tx_time = malloc(((size_t)n_tx + 1) * sizeof *g->tx_time);
+    g->tx_flags = malloc((size_t)n_tx + 1);
+    g->tx_addr_new = malloc(((size_t)n_tx + 1) * sizeof *g->tx_addr_new);
+    g->in_off = malloc(((size_t)n_tx + 1) * sizeof *g->in_off);
+    g->out_off = malloc(((size_t)n_tx + 1) * sizeof *g->out_off);
+    g->in_out = malloc(cap_in * sizeof *g->in_out);
+    g->out_value = malloc(((size_t)n_out + 1) * sizeof *g->out_value);
+    g->out_addr = malloc(((size_t)n_out + 1) * sizeof *g->out_addr);
+    g->out_type = malloc((size_t)n_out + 1);
+    g->out_spent_by = malloc(((size_t)n_out + 1) * sizeof *g->out_spent_by);
+    if (!g->tx_time || !g->tx_flags || !g->tx_addr_new || !g->in_off || !g->out_off ||
+        !g->in_out || !g->out_value || !g->out_addr || !g->out_type || !g->out_spent_by) {
+        ft_graph_release(g);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the graph of %u txs", n_tx);
+    }
+    for (uint32_t o = 0; o < n_out; o++)
+        g->out_spent_by[o] = FT_GRAPH_NONE;
+
+    uint8_t prefix[2] = {FT_KEY_TX, chain};
+    ft_store_iter *it = ft_store_iter_new(st, prefix, 2);
+    if (!it) {
+        ft_graph_release(g);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for a store iterator");
+    }
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    uint32_t t = 0, n_in = 0, addr_hi = 0;
+    rc = FT_OK;
+    while (ft_store_iter_next(it, &k, &kl, &v, &vl)) {
+        if (kl != 10 || t >= n_tx || ft_get_u64be(k + 2) != t) {
+            rc = corrupt(st, err, "tx records not contiguous", t);
+            break;
+        }
+        ft_query_txrec rec;
+        rc = ft_query_txrec_decode(&rec, t, v, vl, err);
+        if (rc != FT_OK) {
+            ft_err_prefix(err, "index '%s'", ft_store_path(st));
+            break;
+        }
+        uint32_t n_i = rec.coinbase ? 0 : rec.n_in;
+        if (rec.first_out + (uint64_t)rec.n_out > n_out ||
+            (t > 0 && rec.first_out != g->out_off[t]) || (t == 0 && rec.first_out != 0)) {
+            ft_query_txrec_release(&rec);
+            rc = corrupt(st, err, "output ids out of order", t);
+            break;
+        }
+        if ((size_t)n_in + n_i > LIMIT32) {
+            ft_query_txrec_release(&rec);
+            rc = ft_err_set(err, FT_ERR_LIMIT, "index '%s' has more than 2^32 inputs",
+                            ft_store_path(st));
+            break;
+        }
+        if ((size_t)n_in + n_i > cap_in) {
+            size_t nc = cap_in * 2 > (size_t)n_in + n_i ? cap_in * 2 : (size_t)n_in + n_i;
+            uint32_t *ni = realloc(g->in_out, nc * sizeof *ni);
+            if (!ni) {
+                ft_query_txrec_release(&rec);
+                rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory for graph inputs");
+                break;
+            }
+            g->in_out = ni;
+            cap_in = nc;
+        }
+        g->tx_time[t] = rec.time;
+        g->tx_flags[t] = rec.coinbase ? FT_GRAPH_TX_COINBASE : 0;
+        g->tx_addr_new[t] = addr_hi + 1;
+        g->in_off[t] = n_in;
+        g->out_off[t] = (uint32_t)rec.first_out;
+        int bad = 0;
+        for (uint32_t i = 0; i < n_i && !bad; i++) {
+            uint64_t o = rec.in[i].out_id;
+            if (o >= rec.first_out || g->out_spent_by[o] != FT_GRAPH_NONE)
+                bad = 1;
+            else {
+                g->out_spent_by[o] = t;
+                g->in_out[n_in + i] = (uint32_t)o;
+            }
+        }
+        for (uint32_t j = 0; j < rec.n_out && !bad; j++) {
+            uint32_t o = (uint32_t)rec.first_out + j;
+            if (rec.out[j].addr_id >= g->n_addr)
+                bad = 1;
+            g->out_value[o] = rec.out[j].value;
+            g->out_addr[o] = (uint32_t)rec.out[j].addr_id;
+            g->out_type[o] = rec.out[j].script_type;
+            if (g->out_addr[o] > addr_hi)
+                addr_hi = g->out_addr[o];
+        }
+        ft_query_txrec_release(&rec);
+        if (bad) {
+            rc = corrupt(st, err, "an input or output refers to an impossible id", t);
+            break;
+        }
+        n_in += n_i;
+        t++;
+        g->out_off[t] = g->out_off[t - 1] + rec.n_out;
+    }
+    if (rc == FT_OK)
+        rc = ft_store_iter_status(it, err);
+    ft_store_iter_free(it);
+    if (rc == FT_OK && t != n_tx)
+        rc = corrupt(st, err, "fewer tx records than the chain record says", t);
+    if (rc == FT_OK && n_tx > 0 && g->out_off[n_tx] != n_out)
+        rc = corrupt(st, err, "output count differs from the chain record", n_tx);
+    if (rc != FT_OK) {
+        ft_graph_release(g);
+        return rc;
+    }
+    if (n_tx == 0)
+        g->out_off[0] = 0;
+    g->in_off[n_tx] = n_in;
+    g->n_in = n_in;
+    return FT_OK;
+}
+
+ft_status ft_graph_from_transfers(ft_graph *g, uint8_t chain, uint32_t n_addr, uint32_t n_xfer,
+                                  const uint32_t *from, const uint32_t *to, const uint32_t *tx,
+                                  const int64_t *time, ft_err *err)
+{
+    memset(g, 0, sizeof *g);
+    g->model = FT_GRAPH_ACCOUNT;
+    g->chain = chain;
+    g->n_addr = n_addr;
+    g->n_xfer = n_xfer;
+    size_t n = (size_t)n_xfer + 1;
+    g->xfer_from = malloc(n * sizeof *g->xfer_from);
+    g->xfer_to = malloc(n * sizeof *g->xfer_to);
+    g->xfer_tx = malloc(n * sizeof *g->xfer_tx);
+    g->xfer_time = malloc(n * sizeof *g->xfer_time);
+    if (!g->xfer_from || !g->xfer_to || !g->xfer_tx || !g->xfer_time) {
+        ft_graph_release(g);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for %u transfers", n_xfer);
+    }
+    for (uint32_t i = 0; i < n_xfer; i++) {
+        if (from[i] >= n_addr || to[i] >= n_addr) {
+            ft_graph_release(g);
+            return ft_err_set(err, FT_ERR_ARG, "transfer %u names address id beyond %u", i,
+                              n_addr);
+        }
+        g->xfer_from[i] = from[i];
+        g->xfer_to[i] = to[i];
+        g->xfer_tx[i] = tx ? tx[i] : i;
+        g->xfer_time[i] = time ? time[i] : 0;
+    }
+    return FT_OK;
+}

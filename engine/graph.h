@@ -1,0 +1,105 @@
+/*
+ * graph.h — the analysis graph: one chain of the store loaded into plain columnar arrays
+ * with dense 32-bit ids, the only thing heuristics/ reads.
+ *
+ * UTXO model (ARCHITECTURE.md section 3): transactions in chain order, each with a range of
+ * inputs and a range of outputs given by prefix sums (CSR):
+ *
+ *     tx t   inputs  in_off[t]  .. in_off[t+1]-1     in_out[i]    = out id the input spends
+ *            outputs out_off[t] .. out_off[t+1]-1    out_value[o], out_addr[o], out_type[o],
+ *                                                    out_spent_by[o] = spending tx or NONE
+ *
+ * out ids are the store's out ids (out_off[t] is the tx's first_out), address ids the store's
+ * (1 .. n_addr-1; 0 = no address). tx_addr_new[t] is the smallest address id that may be
+ * first seen in tx t: an output address a of tx t is fresh (never seen before t) iff
+ * a >= tx_addr_new[t], because the ledger numbers addresses at first sight in chain order.
+ *
+ * Account model (for `deposit`): value transfers in execution order, each (from, to, time,
+ * tx) with dense address ids; amounts are not needed by the clustering heuristics.
+ *
+ * Every array is a plain malloc()ed block with no pointers inside, so that a later issue can
+ * write the graph as one mmap-able snapshot file (a header with the counts, then the arrays).
+ * Loading is one prefix scan over the tx records, no per-item lookups.
+ */
+#ifndef FT_GRAPH_H
+#define FT_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/status.h"
+#include "engine/store.h"
+
+#define FT_GRAPH_NONE UINT32_MAX
+
+#define FT_GRAPH_TX_COINBASE 1u
+
+typedef enum ft_graph_model {
+    FT_GRAPH_UTXO = 0,
+    FT_GRAPH_ACCOUNT = 1,
+} ft_graph_model;
+
+typedef struct ft_graph {
+    ft_graph_model model;
+    uint8_t chain;    /* engine/keys.h chain byte */
+    uint32_t n_addr;  /* address ids are 0 .. n_addr-1 (0 = no address) */
+
+    /* UTXO model */
+    uint32_t n_tx, n_in, n_out;
+    int64_t *tx_time;       /* n_tx: block time, UTC seconds */
+    uint8_t *tx_flags;      /* n_tx: FT_GRAPH_TX_COINBASE */
+    uint32_t *tx_addr_new;  /* n_tx: first address id that may be new in tx t */
+    uint32_t *in_off;       /* n_tx + 1 */
+    uint32_t *out_off;      /* n_tx + 1 */
+    uint32_t *in_out;       /* n_in: the spent out id */
+    uint64_t *out_value;    /* n_out: base units */
+    uint32_t *out_addr;     /* n_out: address id, 0 for none */
+    uint8_t *out_type;      /* n_out: adapter script type code */
+    uint32_t *out_spent_by; /* n_out: spending tx, FT_GRAPH_NONE if unspent */
+
+    /* Account model */
+    uint32_t n_xfer;
+    uint32_t *xfer_from; /* n_xfer: address ids */
+    uint32_t *xfer_to;
+    uint32_t *xfer_tx;   /* n_xfer: the transaction (dense, in chain order) */
+    int64_t *xfer_time;  /* n_xfer */
+} ft_graph;
+
+/* Loads the UTXO chain `chain` of st (one scan of the tx records). *g is zeroed first;
+ * FT_ERR_NOTFOUND when the chain is not indexed, FT_ERR_LIMIT beyond 2^32-2 txs, outputs or
+ * addresses, FT_ERR_CORRUPT when records disagree (an input spending an out id not below its
+ * own tx's first output). Release with ft_graph_release. */
+ft_status ft_graph_load_utxo(ft_graph *g, ft_store *st, uint8_t chain, ft_err *err) FT_WARN_UNUSED;
+
+/* Builds an account-model graph from transfer arrays (copied). Used by the Ethereum loader
+ * and by tests with hand-built data. Every address id must be below n_addr. */
+ft_status ft_graph_from_transfers(ft_graph *g, uint8_t chain, uint32_t n_addr, uint32_t n_xfer,
+                                  const uint32_t *from, const uint32_t *to, const uint32_t *tx,
+                                  const int64_t *time, ft_err *err) FT_WARN_UNUSED;
+
+/* Frees every array; the struct is zeroed. */
+void ft_graph_release(ft_graph *g);
+
+/* Convenience accessors (no checks beyond FT_VERIFY_CHECK). */
+static inline uint32_t ft_graph_n_in(const ft_graph *g, uint32_t t)
+{
+    return g->in_off[t + 1] - g->in_off[t];
+}
+static inline uint32_t ft_graph_n_out(const ft_graph *g, uint32_t t)
+{
+    return g->out_off[t + 1] - g->out_off[t];
+}
+/* The address of input i (absolute input index). */
+static inline uint32_t ft_graph_in_addr(const ft_graph *g, uint32_t i)
+{
+    return g->out_addr[g->in_out[i]];
+}
+static inline uint64_t ft_graph_in_value(const ft_graph *g, uint32_t i)
+{
+    return g->out_value[g->in_out[i]];
+}
+
+/* Bytes held by the arrays (for benchmarks). */
+size_t ft_graph_bytes(const ft_graph *g);
+
+#endif
