@@ -19,5 +19,15 @@ int cmd_digest(ft_cli *cli, int argc, char **argv);
 extern const char cmd_digest_usage[];
 int cmd_block(ft_cli *cli, int argc, char **argv);
 extern const char cmd_block_usage[];
+int cmd_export(ft_cli *cli, int argc, char **argv);
+extern const char cmd_export_usage[];
+
+int cmd_cluster(ft_cli *cli, int argc, char **argv);
+extern const char cmd_cluster_usage[];
+void cmd_cluster_help_extra(FILE *out); /* the heuristic table, after the usage */
+int cmd_labels(ft_cli *cli, int argc, char **argv);
+extern const char cmd_labels_usage[];
+int cmd_eval(ft_cli *cli, int argc, char **argv);
+extern const char cmd_eval_usage[];
 
 #endif

@@ -494,3 +494,42 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
     ft_account_addrview_release(&v);
     return 0;
 }
+
+int ft_cli_eth_route(int argc, char **argv, int is_address)
+{
+    const char *chain = NULL, *arg = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--chain") == 0 && i + 1 < argc)
+            chain = argv[++i];
+        else if (strncmp(argv[i], "--chain=", 8) == 0)
+            chain = argv[i] + 8;
+        else if (argv[i][0] != '-' && !arg)
+            arg = argv[i];
+    }
+    return is_address ? ft_cli_eth_wants_address(arg, chain) : ft_cli_eth_wants_tx(arg, chain);
+}
+
+static int eth_cmd(ft_cli *cli, int argc, char **argv, int is_address)
+{
+    const char *chain = NULL;
+    const ft_opt opts[] = {{"chain", 1, &chain, NULL}, {NULL, 0, NULL, NULL}};
+    const char *pos[1];
+    int n_pos = 0;
+    const char *cmd = is_address ? "address" : "tx";
+    int rc = ft_cli_parse(cmd, argc, argv, opts, pos, 1, &n_pos);
+    if (rc)
+        return rc;
+    if (n_pos != 1)
+        return ft_cli_usage_error(cmd, "give one %s", is_address ? "address" : "transaction hash");
+    return is_address ? ft_cli_eth_address(cli, pos[0], chain) : ft_cli_eth_tx(cli, pos[0], chain);
+}
+
+int ft_cli_eth_tx_cmd(ft_cli *cli, int argc, char **argv)
+{
+    return eth_cmd(cli, argc, argv, 0);
+}
+
+int ft_cli_eth_address_cmd(ft_cli *cli, int argc, char **argv)
+{
+    return eth_cmd(cli, argc, argv, 1);
+}

@@ -26,6 +26,13 @@ int ft_cli_eth_wants_address(const char *arg, const char *chain);
 int ft_cli_eth_tx(ft_cli *cli, const char *hash, const char *chain);
 int ft_cli_eth_address(ft_cli *cli, const char *addr, const char *chain);
 
+/* Dispatch helpers for cmd_tx.c / cmd_address.c: ft_cli_eth_route returns 1 when argv (a
+ * `tx` or `address` command line) is for an EVM chain (--chain names one, or the positional
+ * argument is a 0x hash / address); the *_cmd functions then parse argv and run. */
+int ft_cli_eth_route(int argc, char **argv, int is_address);
+int ft_cli_eth_tx_cmd(ft_cli *cli, int argc, char **argv);
+int ft_cli_eth_address_cmd(ft_cli *cli, int argc, char **argv);
+
 /* Opens the index read-only and finds the EVM chain to use: chain by name, or (NULL) the one
  * EVM chain the index holds (ethereum first when several). Prints the error and returns the
  * exit code, or 0. */

@@ -46,6 +46,13 @@ static const ft_command commands[] = {
     {"block", cmd_block, "show indexed blocks (CSV, or JSON with --json)", cmd_block_usage},
     {"digest", cmd_digest, "print a SHA-256 over the whole index (for comparisons)",
      cmd_digest_usage},
+    {"export", cmd_export, "write indexed rows as CSV (EVM chains: ethereum-etl's columns)",
+     cmd_export_usage},
+    {"labels", cmd_labels, "import address labels (CSV or GraphSense TagPack)",
+     cmd_labels_usage},
+    {"cluster", cmd_cluster, "cluster addresses into entities (heuristics, collapse guard)",
+     cmd_cluster_usage},
+    {"eval", cmd_eval, "score clusters against a generator's ground truth", cmd_eval_usage},
     {"help", cmd_help, "list commands or show one command's usage", cmd_help_usage},
     {"version", cmd_version, "print the version", cmd_version_usage},
 };
@@ -90,6 +97,8 @@ static int cmd_help(ft_cli *cli, int argc, char **argv)
     if (!c)
         return ft_cli_usage_error("help", "unknown command '%s'", argv[1]);
     fputs(c->usage, stdout);
+    if (c->fn == cmd_cluster)
+        cmd_cluster_help_extra(stdout);
     return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include "engine/keys.h"
 #include "engine/query.h"
+#include "engine/reader.h"
 
 #include "engine/banned.h"
 

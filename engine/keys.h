@@ -44,4 +44,14 @@
 #define FT_KEY_ACCT_XFER 0x15     /* height:u32be seq:u32be -> transfer (or trace) row */
 #define FT_KEY_ACCT_HIST 0x18     /* address:20 height:u32be seq:u32be dir:u8 -> row summary */
 
+
+/* Labels (engine/labels.c; docs/store-format.md, "Labels"): 0x20..0x2f. */
+#define FT_KEY_LABEL 0x20 /* klen:u8 addr_key id:8 -> category, confidence, entity, source */
+
+/* Clusters (engine/clusterstore.c; docs/store-format.md, "Clusters"): 0x30..0x3f. */
+#define FT_KEY_CLUSTER_OF 0x30      /* addr id:u64be -> cluster id (clusters of 2 or more) */
+#define FT_KEY_CLUSTER 0x31         /* cluster id:u64be -> size, labels */
+#define FT_KEY_CLUSTER_REFUSED 0x32 /* seq:u32be -> a merge the collapse guard refused */
+#define FT_KEY_CLUSTER_RUN 0x3f     /* the last clustering run: heuristics, counts */
+
 #endif

@@ -47,7 +47,7 @@ int ft_coinjoin_is_standard_denom(uint64_t v)
     uint64_t x = v;
     while (x % 10 == 0)
         x /= 10;
-    if (x == 1 || x == 2 || x == 5)
+    if (x == 1 || x == 2 || x == 5 || x == 25)
         return 1;
     x = v;
     while (x % 3 == 0)
@@ -94,6 +94,9 @@ typedef struct shape {
     uint32_t std_levels;  /* distinct standard denominations used at least twice */
     uint32_t std_outputs; /* outputs that are standard denominations */
     uint32_t nulldata;    /* outputs with no address and value 0 */
+    uint64_t premix_value; /* most frequent value in a Whirlpool premix range */
+    uint32_t premix_count;
+    uint32_t w1_count;     /* most outputs of one value between 0.09 and 0.11 BTC */
 } shape;
 
 /* Fills s from the sorted output values vals[0..n-1]. */
@@ -108,6 +111,13 @@ static void output_stats(shape *s, const uint64_t *vals, uint32_t n)
             s->mode_count = c;
             s->mode_value = vals[i];
         }
+        if (premix_pool(vals[i]) >= 0 && c > s->premix_count) {
+            s->premix_count = c;
+            s->premix_value = vals[i];
+        }
+        if (vals[i] >= SAT_PER_BTC / 100 * 9 && vals[i] <= SAT_PER_BTC / 100 * 11 &&
+            c > s->w1_count)
+            s->w1_count = c;
         if (ft_coinjoin_is_standard_denom(vals[i])) {
             s->std_outputs += c;
             if (c >= 2)
@@ -181,14 +191,14 @@ ft_coinjoin_kind ft_coinjoin_classify(const ft_graph *g, uint32_t t)
 
     ft_coinjoin_kind kind = FT_CJ_NONE;
     /* Whirlpool Tx0: OP_RETURN, k equal premix outputs, at most 3 others. */
-    if (s.nulldata == 1 && s.mode_count >= 1 && premix_pool(s.mode_value) >= 0 &&
-        s.n_out - s.mode_count - 1 <= 3 && s.n_out - s.mode_count - 1 >= 1)
+    if (s.nulldata == 1 && s.premix_count >= 1 && s.n_out - s.premix_count - 1 <= 3 &&
+        s.n_out - s.premix_count - 1 >= 1)
         kind = FT_CJ_WHIRLPOOL_TX0;
-    else if (s.n_in >= 3 && s.mode_count >= 3 && s.mode_value >= SAT_PER_BTC / 100 * 9 &&
-             s.mode_value <= SAT_PER_BTC / 100 * 11)
-        kind = FT_CJ_WASABI1;
-    else if (s.n_in >= 5 && s.std_levels >= 2 && 2 * s.std_outputs >= s.n_out)
+    else if (s.n_in >= 3 && s.n_out >= 5 && s.std_levels >= 1 &&
+             5 * (uint64_t)s.std_outputs >= 4ull * s.n_out)
         kind = FT_CJ_WASABI2;
+    else if (s.n_in >= 3 && s.w1_count >= 3 && s.n_in >= s.w1_count)
+        kind = FT_CJ_WASABI1;
     if (kind != FT_CJ_NONE || s.mode_count < 3)
         return kind;
 

@@ -7,9 +7,9 @@
  *   whirlpool_tx0   an OP_RETURN (no address, value 0), k >= 1 equal "premix" outputs of a pool
  *                   size plus a small miner allowance, at most 3 other outputs (coordinator
  *                   fee, change) — one owner: inputs may be merged, outputs are not change
- *   wasabi1         >= 3 inputs, >= 3 equal outputs between 0.09 and 0.11 BTC
- *   wasabi2         >= 5 inputs, >= 2 distinct standard denominations each used at least
- *                   twice, and at least half the outputs standard denominations
+ *   wasabi2         >= 3 inputs, >= 5 outputs, at least 80 % of them standard
+ *                   denominations, and at least one denomination used twice or more
+ *   wasabi1         k >= 3 equal outputs between 0.09 and 0.11 BTC and at least k inputs
  *   joinmarket      k >= 3 equal outputs (not a standard pool size), k <= inputs,
  *                   k <= outputs <= 2k + 1 (one change per participant)
  *   generic         k >= 3 equal outputs, k >= outputs / 2, inputs from >= k addresses
@@ -40,8 +40,8 @@ ft_coinjoin_kind ft_coinjoin_classify(const ft_graph *g, uint32_t t);
  * the first four as in the generator's truth/coinjoins.csv. */
 const char *ft_coinjoin_kind_name(ft_coinjoin_kind k);
 
-/* 1 if v is a Wasabi 2 standard denomination (powers of 2 and 3, 2x3^k, and 1-2-5 x 10^k,
- * from 5000 sat). */
+/* 1 if v is a Wasabi 2 standard denomination (powers of 2 and 3, 2x3^k, 1-2-5 x 10^k, and
+ * also 25 x 10^k, from 5000 sat). */
 int ft_coinjoin_is_standard_denom(uint64_t v);
 
 /* 1 for the kinds whose inputs belong to several owners (every kind except whirlpool_tx0). */

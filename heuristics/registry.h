@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "engine/graph.h"
+#include "engine/labels.h"
 #include "engine/status.h"
 
 #define FT_HEUR_DEFAULT 1u /* part of the default set */
@@ -29,20 +30,6 @@
 
 #define FT_REGISTRY_MAX 32
 
-/* Label categories known to heuristics (ARCHITECTURE.md section 6 labels CSV). */
-typedef enum ft_label_cat {
-    FT_CAT_EXCHANGE = 0,
-    FT_CAT_OTC,
-    FT_CAT_PAYMENT,
-    FT_CAT_MIXER,
-    FT_CAT_BRIDGE,
-    FT_CAT_DEFI,
-    FT_CAT_HACK,
-    FT_CAT_SANCTIONED,
-    FT_CAT_OTHER,
-    FT_CAT_COUNT,
-    FT_CAT_NONE = 0xff
-} ft_label_cat;
 
 typedef struct ft_cluster_ctx {
     const ft_graph *g;

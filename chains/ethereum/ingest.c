@@ -417,10 +417,15 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
     }
     uint32_t commit_every = o->commit_blocks ? o->commit_blocks : 256;
     int reorgs = 0, probed = 0;
+    /* where an empty index starts: --from, else 0; after a rollback that emptied the index,
+     * the height it used to start at */
+    uint32_t start_h = o->has_from ? o->from : 0;
     for (;;) {
         ft_account_chainrec tip;
         ft_account_tip(r.ac, &tip);
-        uint32_t next = tip.has_tip ? tip.tip_height + 1 : (o->has_from ? o->from : 0);
+        if (tip.has_tip)
+            start_h = tip.first_height;
+        uint32_t next = tip.has_tip ? tip.tip_height + 1 : start_h;
         if (tip.has_tip && o->has_from && o->from > next) {
             s = ft_err_set(err, FT_ERR_ARG,
                            "--from %u would leave a gap: the index ends at height %u", o->from,
@@ -484,6 +489,8 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
             }
             if (need_reorg || append_h > to)
                 break;
+            if (ft_eth_rpc_pending(r.rpc) == 0)
+                continue; /* everything complete was appended: refill the window first */
             void *tag;
             cJSON *reply;
             s = ft_eth_rpc_wait(r.rpc, &tag, &reply, err);

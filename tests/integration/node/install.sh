@@ -11,6 +11,8 @@ cd "$(dirname "$0")"
 
 want_bcoin=1.0.2
 want_leveldown=5.6.0
+want_anvil=1.7.1   # @foundry-rs/anvil-linux-amd64 (eth_anvil.sh)
+want_ethers=6.17.0 # (eth_anvil.sh)
 
 version_of() {
     local pj="node_modules/$1/package.json"
@@ -31,7 +33,9 @@ if command -v flock >/dev/null 2>&1; then
     flock 9
 fi
 
-if [ "$(version_of bcoin)" = "$want_bcoin" ] && [ "$(version_of leveldown)" = "$want_leveldown" ]; then
+if [ "$(version_of bcoin)" = "$want_bcoin" ] && [ "$(version_of leveldown)" = "$want_leveldown" ] &&
+   [ "$(version_of @foundry-rs/anvil-linux-amd64)" = "$want_anvil" ] &&
+   [ "$(version_of ethers)" = "$want_ethers" ]; then
     exit 0
 fi
 
@@ -47,5 +51,9 @@ got_leveldown=$(version_of leveldown)
 if [ "$got_bcoin" != "$want_bcoin" ] || [ "$got_leveldown" != "$want_leveldown" ]; then
     echo "error: npm installed bcoin '$got_bcoin' and leveldown '$got_leveldown'," \
          "expected $want_bcoin and $want_leveldown" >&2
+    exit 1
+fi
+if [ "$(version_of @foundry-rs/anvil-linux-amd64)" != "$want_anvil" ] || [ "$(version_of ethers)" != "$want_ethers" ]; then
+    echo "error: npm did not install anvil $want_anvil and ethers $want_ethers" >&2
     exit 1
 fi
