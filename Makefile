@@ -18,7 +18,7 @@ endif
 # Debian packages the build, the tests and the demo need. `deps` installs only what is missing.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
 	libssl-dev libleveldb-dev libsecp256k1-dev libcjson-dev libcurl4-openssl-dev \
-	libyaml-dev graphviz nodejs npm
+	libyaml-dev graphviz nodejs npm python3 python3-igraph
 
 .PHONY: all deps node-deps build asan test test-plain test-asan demo bench fuzz format clean
 

@@ -20,6 +20,7 @@
 #include "cli/btc_index.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/eth_index.h"
 #include "engine/hex.h"
 #include "engine/keys.h"
 #include "engine/query.h"
@@ -119,6 +120,9 @@ static int print_json(const char *text, const ft_query_addrview *v, const ft_btc
 
 int cmd_address(ft_cli *cli, int argc, char **argv)
 {
+    /* an EVM chain (--chain ethereum|dev|…, or a 0x… address): the account-model side */
+    if (ft_cli_eth_route(argc, argv, 1))
+        return ft_cli_eth_address_cmd(cli, argc, argv);
     const char *chain = NULL, *limit_s = NULL;
     const ft_opt opts[] = {
         {"chain", 1, &chain, NULL}, {"limit", 1, &limit_s, NULL}, {NULL, 0, NULL, NULL}};

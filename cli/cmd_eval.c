@@ -250,6 +250,8 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
     const ft_opt opts[] = {{"truth", 1, &truth, NULL},      {"coinjoins", 1, &cjfile, NULL},
                            {"heuristics", 1, &heur, NULL},  {"guard-size", 1, &gsize, NULL},
                            {"no-guard", 0, NULL, &no_guard}, {NULL, 0, NULL, NULL}};
+    if (argc >= 2 && strcmp(argv[1], "trace") == 0) /* cli/eval_trace.c */
+        return cmd_eval_trace(cli, argc - 1, argv + 1);
     const char *pos[1];
     int n_pos = 0;
     int rc = ft_cli_parse("eval", argc, argv, opts, pos, 1, &n_pos);

@@ -44,12 +44,14 @@
 #include "engine/banned.h"
 
 const char cmd_export_usage[] =
-    "usage: fundtrace export eth-blocks|eth-transactions|eth-receipts|eth-token-transfers|\n"
+    "usage: fundtrace export clusters|labels [--out FILE]\n"
+    "   or: fundtrace export eth-blocks|eth-transactions|eth-receipts|eth-token-transfers|\n"
     "                        eth-traces|eth-transfers [--chain CHAIN] [--out FILE]\n"
     "   or: fundtrace export eth-traces --rpc URL --block N [--trace-format parity|geth]\n"
     "                        [--rpc-header H]\n"
     "\n"
-    "Writes the indexed rows of an EVM chain as CSV in ethereum-etl's column names (see\n"
+    "clusters, labels: the clustering's tables (see 'fundtrace help cluster').\n"
+    "eth-*: the indexed rows of an EVM chain as CSV in ethereum-etl's column names (see\n"
     "docs/ethereum.md for the columns), to FILE or standard output. With --rpc, one block's\n"
     "traces straight from a node, no index needed.\n"
     "\n"
@@ -382,7 +384,7 @@ int cmd_export(ft_cli *cli, int argc, char **argv)
         if (strcmp(pos[0], names[i]) == 0)
             table = i;
     if (table < 0)
-        return ft_cli_usage_error("export", "cannot export '%s' (this build: %s, %s, %s, %s, %s, %s)",
+        return ft_cli_usage_error("export", "cannot export '%s' (clusters, labels, %s, %s, %s, %s, %s, %s)",
                                   pos[0], names[0], names[1], names[2], names[3], names[4],
                                   names[5]);
     if (rpc && table != T_TRACES)

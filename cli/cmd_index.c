@@ -20,8 +20,10 @@
 #include "chains/bitcoin/indexer.h"
 #include "chains/bitcoin/params.h"
 #include "cli/btc_index.h"
+#include "chains/ethereum/params.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/eth_index.h"
 #include "cli/progress.h"
 #include "engine/store.h"
 
@@ -31,6 +33,8 @@ const char cmd_index_usage[] =
     "usage: fundtrace index bitcoin --blocks DIR [--network NET] [--to-height N]\n"
     "   or: fundtrace index bitcoin --rpc URL [--rpc-cookie FILE | --rpc-user U --rpc-password P]\n"
     "                               [--network NET] [--from N] [--to N]\n"
+    "   or: fundtrace index ethereum --rpc URL | --etl DIR [--chain CHAIN] ...\n"
+    "       (EVM chains, handled by cli/eth_index.c: their options are in docs/cli.md)\n"
     "\n"
     "Indexes a chain into the store (--db). Re-running continues from where the last run\n"
     "stopped; a block that does not extend the index's tip rolls it back to the fork first.\n"
@@ -63,6 +67,9 @@ static int parse_height(const char *opt, const char *v, uint32_t *out)
 
 int cmd_index(ft_cli *cli, int argc, char **argv)
 {
+    /* `index ethereum|bsc|…|dev ...`: the account-model side (cli/eth_index.c) */
+    if (argc > 1 && argv[1][0] != '-' && ft_eth_params_by_name(argv[1]))
+        return ft_cli_eth_index(cli, argc, argv);
     const char *blocks = NULL, *rpc = NULL, *network = NULL, *to_height_s = NULL;
     const char *cookie = NULL, *user = NULL, *password = NULL, *from_s = NULL, *to_s = NULL;
     const char *timeout_s = NULL, *retries_s = NULL;

@@ -19,6 +19,7 @@
 #include "cli/btc_index.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/eth_index.h"
 #include "engine/hex.h"
 #include "engine/keys.h"
 #include "engine/query.h"
@@ -136,6 +137,9 @@ static int print_json(const ft_query_txview *v, const ft_btc_params *net)
 
 int cmd_tx(ft_cli *cli, int argc, char **argv)
 {
+    /* an EVM chain (--chain ethereum|dev|…, or a 0x… hash): the account-model side */
+    if (ft_cli_eth_route(argc, argv, 0))
+        return ft_cli_eth_tx_cmd(cli, argc, argv);
     const char *chain = NULL;
     const ft_opt opts[] = {{"chain", 1, &chain, NULL}, {NULL, 0, NULL, NULL}};
     const char *pos[1];

@@ -29,5 +29,10 @@ int cmd_labels(ft_cli *cli, int argc, char **argv);
 extern const char cmd_labels_usage[];
 int cmd_eval(ft_cli *cli, int argc, char **argv);
 extern const char cmd_eval_usage[];
+/* `eval trace` (cli/eval_trace.c), dispatched from cmd_eval; argv[0] is "trace". */
+int cmd_eval_trace(ft_cli *cli, int argc, char **argv);
+extern const char cmd_eval_trace_usage[];
+int cmd_demo(ft_cli *cli, int argc, char **argv);
+extern const char cmd_demo_usage[];
 
 #endif

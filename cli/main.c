@@ -53,6 +53,8 @@ static const ft_command commands[] = {
     {"cluster", cmd_cluster, "cluster addresses into entities (heuristics, collapse guard)",
      cmd_cluster_usage},
     {"eval", cmd_eval, "score clusters against a generator's ground truth", cmd_eval_usage},
+    {"demo", cmd_demo, "index the bundled sample chain and show its expected figures",
+     cmd_demo_usage},
     {"help", cmd_help, "list commands or show one command's usage", cmd_help_usage},
     {"version", cmd_version, "print the version", cmd_version_usage},
 };
@@ -99,6 +101,10 @@ static int cmd_help(ft_cli *cli, int argc, char **argv)
     fputs(c->usage, stdout);
     if (c->fn == cmd_cluster)
         cmd_cluster_help_extra(stdout);
+    if (c->fn == cmd_eval) { /* eval trace lives in cli/eval_trace.c */
+        fputs("\n", stdout);
+        fputs(cmd_eval_trace_usage, stdout);
+    }
     return 0;
 }
 

@@ -530,35 +530,53 @@ static size_t encode_value(uint8_t *v, const ft_label *l)
 
 #define LABEL_VALUE_MAX (3 + 3 * 9 + 2 * FT_LABEL_TEXT_MAX + FT_LABEL_ADDR_TEXT_MAX)
 
+typedef struct keyed {
+    uint8_t k[FT_LABEL_KEY_MAX];
+    size_t kl;
+} keyed;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    size_t n = x->kl < y->kl ? x->kl : y->kl;
+    int c = memcmp(x->k, y->k, n);
+    return c ? c : (x->kl < y->kl ? -1 : x->kl > y->kl);
+}
+
 ft_status ft_labels_store(ft_store *st, const ft_label_set *set, size_t *n_new, ft_err *err)
 {
     *n_new = 0;
     ft_store_batch *b = ft_store_batch_new();
-    if (!b)
+    keyed *keys = malloc((set->n + 1) * sizeof *keys);
+    if (!b || !keys) {
+        ft_store_batch_free(b);
+        free(keys);
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory for a label batch");
-    uint8_t k[FT_LABEL_KEY_MAX], v[LABEL_VALUE_MAX];
+    }
+    uint8_t v[LABEL_VALUE_MAX];
     for (size_t i = 0; i < set->n; i++) {
-        size_t kl = ft_labels_key(k, &set->v[i]);
+        keys[i].kl = ft_labels_key(keys[i].k, &set->v[i]);
+        ft_store_batch_put(b, keys[i].k, keys[i].kl, v, encode_value(v, &set->v[i]));
+    }
+    /* new = distinct keys (a label repeated in the file counts once) not stored before */
+    qsort(keys, set->n, sizeof *keys, cmp_keyed);
+    ft_status rc = FT_OK;
+    for (size_t i = 0; i < set->n && rc == FT_OK; i++) {
+        if (i > 0 && cmp_keyed(&keys[i], &keys[i - 1]) == 0)
+            continue;
         uint8_t *old;
         size_t ol;
-        ft_status rc = ft_store_get(st, k, kl, &old, &ol, err);
+        rc = ft_store_get(st, keys[i].k, keys[i].kl, &old, &ol, err);
         if (rc == FT_OK)
             free(old);
         else if (rc == FT_ERR_NOTFOUND) {
-            /* a label repeated within the file counts once */
-            int dup = 0;
-            uint8_t k2[FT_LABEL_KEY_MAX];
-            for (size_t j = 0; j < i && !dup; j++)
-                dup = ft_labels_key(k2, &set->v[j]) == kl && memcmp(k, k2, kl) == 0;
-            if (!dup)
-                (*n_new)++;
-        } else {
-            ft_store_batch_free(b);
-            return rc;
+            (*n_new)++;
+            rc = FT_OK;
         }
-        ft_store_batch_put(b, k, kl, v, encode_value(v, &set->v[i]));
     }
-    ft_status rc = ft_store_batch_commit(st, b, 1, err);
+    free(keys);
+    if (rc == FT_OK)
+        rc = ft_store_batch_commit(st, b, 1, err);
     ft_store_batch_free(b);
     return rc;
 }

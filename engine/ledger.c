@@ -16,6 +16,10 @@
  *     spent  (txid, vout)                                       spent by a STAGED input
  *     addrs  address key -> addr id
  *
+ * Commits may be pipelined (ft_ledger_commit_async): one batch is written by a writer thread
+ * while the next is staged; its spends move to `spent_inflight`, and nothing it wrote may be
+ * evicted before it is durable (eviction only ever drops ids below the committed next ids).
+ *
  * A lookup that misses a cache falls back to the store, so a resumed run works with cold
  * caches. Staged entries are never evicted (the store does not have them yet); eviction runs
  * only after a commit, dropping the older half by id until the caches fit their budget. While
@@ -30,6 +34,7 @@
  */
 #include "engine/ledger.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,11 +297,21 @@ struct ft_ledger {
     ft_buf val;
     ledger_state committed;
     ledger_state cur;
-    uint8_t (*staged)[32]; /* hashes of the staged blocks, from committed tip + 1 */
-    size_t n_staged;
+    uint8_t (*staged)[32]; /* hashes of the blocks after the committed tip (in flight first) */
+    size_t n_staged;       /* all of them, in flight included */
     size_t cap_staged;
     utxo_map utxo;
     utxo_map spent;
+    /* the commit being written by the writer thread (ft_ledger_commit_async) */
+    int inflight;
+    int threaded; /* 1: a thread was started and must be joined */
+    pthread_t thread;
+    ft_store_batch *inflight_batch;
+    ledger_state inflight_state;
+    size_t n_inflight; /* the first n_inflight hashes of staged[] */
+    utxo_map spent_inflight;
+    ft_status inflight_rc;
+    ft_err inflight_err;
     addr_map addrs;
     int utxo_complete; /* the caches hold every output / address of the chain */
     int addr_complete;
@@ -307,6 +322,7 @@ static void caches_drop(ft_ledger *lg)
 {
     utxo_clear(&lg->utxo);
     utxo_clear(&lg->spent);
+    utxo_clear(&lg->spent_inflight);
     addr_clear(&lg->addrs);
     lg->utxo_complete = 0;
     lg->addr_complete = 0;
@@ -356,7 +372,10 @@ ft_status ft_ledger_open(ft_ledger **out, ft_store *st, uint8_t chain, const cha
     ft_buf_init(&lg->val);
     lg->cache_limit = DEFAULT_CACHE_BYTES;
     lg->batch = ft_store_batch_new();
-    if (!lg->batch) {
+    lg->inflight_batch = ft_store_batch_new();
+    if (!lg->batch || !lg->inflight_batch) {
+        ft_store_batch_free(lg->batch);
+        ft_store_batch_free(lg->inflight_batch);
         free(lg);
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory opening the ledger");
     }
@@ -370,11 +389,16 @@ ft_status ft_ledger_open(ft_ledger **out, ft_store *st, uint8_t chain, const cha
     return FT_OK;
 }
 
+static ft_status ledger_wait(ft_ledger *lg, ft_err *err);
+
 void ft_ledger_close(ft_ledger *lg)
 {
     if (!lg)
         return;
+    ft_err ignored;
+    (void)ledger_wait(lg, &ignored);
     ft_store_batch_free(lg->batch);
+    ft_store_batch_free(lg->inflight_batch);
     ft_buf_release(&lg->val);
     free(lg->staged);
     caches_drop(lg);
@@ -423,6 +447,9 @@ size_t ft_ledger_staged_bytes(const ft_ledger *lg)
 
 void ft_ledger_abort(ft_ledger *lg)
 {
+    /* a commit in flight holds blocks appended before: let it finish (or fail) first */
+    ft_err ignored;
+    (void)ledger_wait(lg, &ignored);
     ft_store_batch_clear(lg->batch);
     lg->cur = lg->committed;
     lg->n_staged = 0;
@@ -477,7 +504,7 @@ static ft_status spend_output(ft_ledger *lg, const uint8_t txid[32], uint32_t vo
         utxo_remove_at(&lg->utxo, e);
         goto mark;
     }
-    if (utxo_find(&lg->spent, txid, vout)) {
+    if (utxo_find(&lg->spent, txid, vout) || utxo_find(&lg->spent_inflight, txid, vout)) {
         fmt_outpoint(op, sizeof op, txid, vout);
         return ft_err_set(err, FT_ERR_STATE, "input spends output '%s' that is already spent", op);
     }
@@ -877,70 +904,139 @@ static int addr_keep_from(addr_map *m, uint64_t threshold)
     return 1;
 }
 
-/* After a commit: drop the older half of each cache (by id) until both fit the budget. */
+/* Bounds of the ids in a map, for choosing what to evict. */
+static void utxo_id_range(const utxo_map *m, uint64_t *lo, uint64_t *hi)
+{
+    *lo = UINT64_MAX;
+    *hi = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->e[i].used) {
+            if (m->e[i].out_id < *lo)
+                *lo = m->e[i].out_id;
+            if (m->e[i].out_id > *hi)
+                *hi = m->e[i].out_id;
+        }
+}
+
+static void addr_id_range(const addr_map *m, uint64_t *lo, uint64_t *hi)
+{
+    *lo = UINT64_MAX;
+    *hi = 0;
+    for (size_t i = 0; i < m->cap; i++)
+        if (m->e[i].used) {
+            if (m->e[i].id < *lo)
+                *lo = m->e[i].id;
+            if (m->e[i].id > *hi)
+                *hi = m->e[i].id;
+        }
+}
+
+/* After a commit: drop the older half of each cache (by id) until both fit the budget. Only
+ * entries of committed data may go: ids below the committed next ids (what is staged, with
+ * higher ids, is not in the store yet). */
 static void caches_trim(ft_ledger *lg)
 {
-    for (int round = 0; round < 64 && cache_bytes(lg) > lg->cache_limit; round++) {
-        if (lg->cache_limit < 2 * MAP_MIN_CAP * sizeof(addr_entry) || round >= 8) {
-            utxo_clear(&lg->utxo);
-            addr_clear(&lg->addrs);
-            lg->utxo_complete = lg->addr_complete = 0;
-            break;
-        }
+    uint64_t out_cap = lg->committed.next_out, addr_cap = lg->committed.next_addr;
+    int tiny = lg->cache_limit < 2 * MAP_MIN_CAP * sizeof(addr_entry);
+    for (int round = 0; round < 16 && cache_bytes(lg) > lg->cache_limit; round++) {
+        uint64_t lo, hi, cut;
+        int last = tiny || round >= 8; /* then drop every committed entry */
         if (lg->utxo.count) {
-            uint64_t lo = UINT64_MAX, hi = 0;
-            for (size_t i = 0; i < lg->utxo.cap; i++)
-                if (lg->utxo.e[i].used) {
-                    if (lg->utxo.e[i].out_id < lo)
-                        lo = lg->utxo.e[i].out_id;
-                    if (lg->utxo.e[i].out_id > hi)
-                        hi = lg->utxo.e[i].out_id;
-                }
-            if (!utxo_keep_from(&lg->utxo, lo + (hi - lo) / 2 + 1))
-                utxo_clear(&lg->utxo);
-            lg->utxo_complete = 0;
+            utxo_id_range(&lg->utxo, &lo, &hi);
+            cut = last ? out_cap : lo + (hi - lo) / 2 + 1;
+            if (cut > out_cap)
+                cut = out_cap;
+            if (cut > lo && utxo_keep_from(&lg->utxo, cut))
+                lg->utxo_complete = 0;
         }
-        if (lg->addrs.count && lg->addrs.cap * sizeof(addr_entry) > lg->cache_limit / 4) {
-            uint64_t lo = UINT64_MAX, hi = 0;
-            for (size_t i = 0; i < lg->addrs.cap; i++)
-                if (lg->addrs.e[i].used) {
-                    if (lg->addrs.e[i].id < lo)
-                        lo = lg->addrs.e[i].id;
-                    if (lg->addrs.e[i].id > hi)
-                        hi = lg->addrs.e[i].id;
-                }
-            if (!addr_keep_from(&lg->addrs, lo + (hi - lo) / 2 + 1))
-                addr_clear(&lg->addrs);
-            lg->addr_complete = 0;
+        if (lg->addrs.count && (last || lg->addrs.cap * sizeof(addr_entry) > lg->cache_limit / 4)) {
+            addr_id_range(&lg->addrs, &lo, &hi);
+            cut = last ? addr_cap : lo + (hi - lo) / 2 + 1;
+            if (cut > addr_cap)
+                cut = addr_cap;
+            if (cut > lo && addr_keep_from(&lg->addrs, cut))
+                lg->addr_complete = 0;
         }
-    }
-    if (cache_bytes(lg) > lg->cache_limit) {
-        utxo_clear(&lg->utxo);
-        addr_clear(&lg->addrs);
-        lg->utxo_complete = lg->addr_complete = 0;
+        if (last)
+            break;
     }
 }
 
-ft_status ft_ledger_commit(ft_ledger *lg, ft_err *err)
+static void *commit_thread(void *arg)
 {
-    if (lg->n_staged == 0)
+    ft_ledger *lg = arg;
+    lg->inflight_rc = ft_store_batch_commit(lg->st, lg->inflight_batch, 1, &lg->inflight_err);
+    return NULL;
+}
+
+/* Waits for the commit in flight. On success its blocks become the committed state; on
+ * failure everything after the committed state (in flight and staged) is dropped. */
+static ft_status ledger_wait(ft_ledger *lg, ft_err *err)
+{
+    if (!lg->inflight)
         return FT_OK;
+    if (lg->threaded)
+        pthread_join(lg->thread, NULL);
+    lg->inflight = lg->threaded = 0;
+    ft_store_batch_clear(lg->inflight_batch);
+    utxo_reset(&lg->spent_inflight);
+    if (lg->inflight_rc != FT_OK) {
+        if (err)
+            *err = lg->inflight_err;
+        ft_store_batch_clear(lg->batch);
+        lg->cur = lg->committed;
+        lg->n_staged = lg->n_inflight = 0;
+        caches_drop(lg);
+        return lg->inflight_rc;
+    }
+    lg->committed = lg->inflight_state;
+    memmove(lg->staged, lg->staged + lg->n_inflight, (lg->n_staged - lg->n_inflight) * 32);
+    lg->n_staged -= lg->n_inflight;
+    lg->n_inflight = 0;
+    caches_trim(lg);
+    return FT_OK;
+}
+
+ft_status ft_ledger_flush(ft_ledger *lg, ft_err *err)
+{
+    return ledger_wait(lg, err);
+}
+
+ft_status ft_ledger_commit_async(ft_ledger *lg, ft_err *err)
+{
+    ft_status rc = ledger_wait(lg, err);
+    if (rc != FT_OK || lg->n_staged == 0)
+        return rc;
     put_checkpoint(lg, &lg->cur);
     if (lg->val.failed) {
         ft_ledger_abort(lg);
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory writing the checkpoint");
     }
-    ft_status rc = ft_store_batch_commit(lg->st, lg->batch, 1, err);
-    if (rc != FT_OK) {
-        ft_ledger_abort(lg);
-        return rc;
-    }
-    ft_store_batch_clear(lg->batch);
-    lg->committed = lg->cur;
-    lg->n_staged = 0;
-    utxo_reset(&lg->spent);
-    caches_trim(lg);
+    /* hand the batch and its spent set to the writer; stage into the empty pair */
+    ft_store_batch *b = lg->inflight_batch;
+    lg->inflight_batch = lg->batch;
+    lg->batch = b;
+    utxo_map sp = lg->spent_inflight;
+    lg->spent_inflight = lg->spent;
+    lg->spent = sp;
+    lg->inflight_state = lg->cur;
+    lg->n_inflight = lg->n_staged;
+    lg->inflight = 1;
+    lg->inflight_rc = FT_OK;
+    ft_err_clear(&lg->inflight_err);
+    if (pthread_create(&lg->thread, NULL, commit_thread, lg) == 0)
+        lg->threaded = 1;
+    else
+        commit_thread(lg); /* no thread to be had: write it here */
     return FT_OK;
+}
+
+ft_status ft_ledger_commit(ft_ledger *lg, ft_err *err)
+{
+    ft_status rc = ft_ledger_commit_async(lg, err);
+    if (rc != FT_OK)
+        return rc;
+    return ledger_wait(lg, err);
 }
 
 /* ---- rollback ---------------------------------------------------------------------------- */
@@ -986,6 +1082,9 @@ static ft_status rollback_tx(ft_ledger *lg, uint64_t tx_id, ft_err *err)
 
 ft_status ft_ledger_rollback(ft_ledger *lg, uint32_t height, ft_err *err)
 {
+    ft_status wrc = ledger_wait(lg, err);
+    if (wrc != FT_OK)
+        return wrc;
     if (lg->n_staged)
         return ft_err_set(err, FT_ERR_STATE, "cannot roll back with blocks staged");
     if (!lg->cur.has_tip)

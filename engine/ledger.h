@@ -60,7 +60,16 @@ size_t ft_ledger_staged_bytes(const ft_ledger *lg);
 /* Writes everything staged plus the checkpoint atomically (synced). */
 ft_status ft_ledger_commit(ft_ledger *lg, ft_err *err) FT_WARN_UNUSED;
 
-/* Drops everything staged since the last commit. */
+/* The same, pipelined: waits for the previous commit_async to be durable, then hands the
+ * staged batch to a writer thread and returns at once, so that the next blocks are staged
+ * while LevelDB writes. The blocks are durable only after the next commit_async, commit or
+ * flush returns FT_OK; a failed write is reported there (and drops what was staged since).
+ * Lookups stay correct meanwhile: the caches keep everything not yet durable. */
+ft_status ft_ledger_commit_async(ft_ledger *lg, ft_err *err) FT_WARN_UNUSED;
+/* Waits for a commit_async in flight; FT_OK when nothing is in flight. */
+ft_status ft_ledger_flush(ft_ledger *lg, ft_err *err) FT_WARN_UNUSED;
+
+/* Drops everything staged since the last commit (a commit in flight completes first). */
 void ft_ledger_abort(ft_ledger *lg);
 
 /* Removes every block above `height` (reorganisation: roll back to the fork point), undoing

@@ -263,10 +263,17 @@ typedef struct batch_op {
 
 #define BATCH_DELETE ((uint64_t)1 << 63)
 
+/* What the sort moves around: the 16-byte prefix and the op's index (24 bytes, not 40). */
+typedef struct sort_item {
+    uint64_t p[2];
+    uint64_t idx;
+} sort_item;
+
 struct ft_store_batch {
     ft_buf data;
     batch_op *ops;
-    batch_op *tmp; /* radix sort scratch, cap_ops entries */
+    sort_item *items; /* sort order, cap_ops entries each */
+    sort_item *tmp;
     size_t n_ops;
     size_t cap_ops;
     size_t bytes;
@@ -305,8 +312,9 @@ static void batch_add(ft_store_batch *b, const void *key, size_t klen, const voi
             return;
         }
         b->ops = ops;
+        free(b->items);
         free(b->tmp);
-        b->tmp = NULL;
+        b->items = b->tmp = NULL;
         b->cap_ops = cap;
     }
     batch_op *op = &b->ops[b->n_ops];
@@ -360,6 +368,7 @@ void ft_store_batch_free(ft_store_batch *b)
         return;
     ft_buf_release(&b->data);
     free(b->ops);
+    free(b->items);
     free(b->tmp);
     leveldb_writebatch_destroy(b->wb);
     free(b);
@@ -378,68 +387,107 @@ static int op_cmp(const uint8_t *base, const batch_op *a, const batch_op *b)
     return sa < sb ? -1 : sa > sb;
 }
 
-/* Stable LSD radix sort of the ops by their 16-byte prefix (passes over a byte that is the
- * same in every op are skipped), then an insertion sort of each run of equal prefixes by the
- * full key. Returns 0 if the scratch array cannot be had. */
-static int batch_sort(ft_store_batch *b)
+static _Thread_local const ft_store_batch *cmp_batch; /* qsort has no context argument */
+
+static int item_cmp(const void *pa, const void *pb)
 {
-    size_t n = b->n_ops;
-    if (!b->tmp) {
-        b->tmp = malloc(b->cap_ops * sizeof *b->tmp);
-        if (!b->tmp)
-            return 0;
-    }
-    batch_op *tmp = b->tmp;
-    size_t(*count)[256] = calloc(16, sizeof *count);
-    if (!count)
-        return 0;
+    const sort_item *a = pa, *b = pb;
+    return op_cmp(cmp_batch->data.data, &cmp_batch->ops[a->idx], &cmp_batch->ops[b->idx]);
+}
+
+static uint8_t item_byte(const sort_item *it, int d)
+{
+    return (uint8_t)(it->p[d >> 3] >> (8 * (7 - (d & 7))));
+}
+
+/* Stable LSD radix sort of src[0,n) by prefix bytes 1..15 (byte 0 is equal within a bucket),
+ * skipping bytes that are the same in every item; tmp is scratch of n items. The result is
+ * left in src. count is scratch for 16 x 256 counters. */
+static void radix_bucket(sort_item *src, sort_item *tmp, size_t n, size_t (*count)[256])
+{
+    if (n < 2)
+        return;
+    memset(count, 0, 16 * sizeof *count);
     for (size_t i = 0; i < n; i++)
-        for (int d = 0; d < 16; d++)
-            count[d][(uint8_t)(b->ops[i].prefix[d >> 3] >> (8 * (7 - (d & 7))))]++;
-    batch_op *src = b->ops, *dst = tmp;
-    for (int d = 15; d >= 0; d--) {
+        for (int d = 1; d < 16; d++)
+            count[d][item_byte(&src[i], d)]++;
+    sort_item *from = src, *to = tmp;
+    for (int d = 15; d >= 1; d--) {
         size_t *c = count[d];
-        int single = 0;
-        for (int v = 0; v < 256; v++)
-            if (c[v] == n)
-                single = 1;
-        if (single)
-            continue;
+        if (c[item_byte(&from[0], d)] == n)
+            continue; /* one value only */
         size_t pos = 0;
         for (int v = 0; v < 256; v++) {
             size_t k = c[v];
             c[v] = pos;
             pos += k;
         }
-        for (size_t i = 0; i < n; i++) {
-            uint8_t v = (uint8_t)(src[i].prefix[d >> 3] >> (8 * (7 - (d & 7))));
-            dst[c[v]++] = src[i];
-        }
-        batch_op *t = src;
-        src = dst;
-        dst = t;
+        for (size_t i = 0; i < n; i++)
+            to[c[item_byte(&from[i], d)]++] = from[i];
+        sort_item *t = from;
+        from = to;
+        to = t;
     }
-    if (src != b->ops)
-        memcpy(b->ops, src, n * sizeof *src);
+    if (from != src)
+        memcpy(src, from, n * sizeof *src);
+}
+
+/* Orders b->items by key (then insertion order): a counting pass on the first key byte (the
+ * record type), a radix sort of each type's bucket on the rest of the 16-byte prefix, then
+ * each run of equal prefixes by the whole key (qsort for long runs: one address's many
+ * history rows share a prefix). Returns 0 if scratch memory cannot be had. */
+static int batch_sort(ft_store_batch *b)
+{
+    size_t n = b->n_ops;
+    if (!b->items)
+        b->items = malloc(b->cap_ops * sizeof *b->items);
+    if (!b->tmp)
+        b->tmp = malloc(b->cap_ops * sizeof *b->tmp);
+    size_t(*count)[256] = calloc(16, sizeof *count);
+    if (!b->items || !b->tmp || !count) {
+        free(count);
+        return 0;
+    }
+    sort_item *items = b->items, *tmp = b->tmp;
+    size_t start[257];
+    memset(start, 0, sizeof start);
+    for (size_t i = 0; i < n; i++) {
+        items[i].p[0] = b->ops[i].prefix[0];
+        items[i].p[1] = b->ops[i].prefix[1];
+        items[i].idx = i;
+        start[item_byte(&items[i], 0) + 1]++;
+    }
+    for (int v = 0; v < 256; v++)
+        start[v + 1] += start[v];
+    size_t fill[256];
+    memcpy(fill, start, sizeof fill);
+    for (size_t i = 0; i < n; i++)
+        tmp[fill[item_byte(&items[i], 0)]++] = items[i];
+    for (int v = 0; v < 256; v++)
+        radix_bucket(tmp + start[v], items + start[v], start[v + 1] - start[v], count);
+    memcpy(items, tmp, n * sizeof *items);
     free(count);
-    /* runs of equal prefixes: order by the whole key (seq keeps it stable) */
-    const uint8_t *base = b->data.data;
+    cmp_batch = b;
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && b->ops[j].prefix[0] == b->ops[i].prefix[0] &&
-               b->ops[j].prefix[1] == b->ops[i].prefix[1])
+        while (j < n && items[j].p[0] == items[i].p[0] && items[j].p[1] == items[i].p[1])
             j++;
-        for (size_t x = i + 1; x < j; x++) {
-            batch_op cur = b->ops[x];
-            size_t y = x;
-            while (y > i && op_cmp(base, &b->ops[y - 1], &cur) > 0) {
-                b->ops[y] = b->ops[y - 1];
-                y--;
+        if (j - i > 16) {
+            qsort(items + i, j - i, sizeof *items, item_cmp);
+        } else {
+            for (size_t x = i + 1; x < j; x++) {
+                sort_item cur = items[x];
+                size_t y = x;
+                while (y > i && item_cmp(&items[y - 1], &cur) > 0) {
+                    items[y] = items[y - 1];
+                    y--;
+                }
+                items[y] = cur;
             }
-            b->ops[y] = cur;
         }
         i = j;
     }
+    cmp_batch = NULL;
     return 1;
 }
 
@@ -454,7 +502,7 @@ ft_status ft_store_batch_commit(ft_store *st, ft_store_batch *b, int sync, ft_er
     leveldb_writebatch_t *wb = b->wb;
     leveldb_writebatch_clear(wb);
     for (size_t i = 0; i < b->n_ops; i++) {
-        const batch_op *op = &b->ops[i];
+        const batch_op *op = &b->ops[b->n_ops > 1 ? b->items[i].idx : i];
         const char *k = (const char *)b->data.data + op->off;
         if (op->seq & BATCH_DELETE)
             leveldb_writebatch_delete(wb, k, op->klen);

@@ -147,18 +147,22 @@ ft_status ft_cluster_run(const ft_graph *g, const ft_cluster_labels *labels,
         rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory for cluster sizes");
         goto out;
     }
-    for (uint32_t x = 1; x < res->n_addr; x++)
-        res->size[res->cluster[x]]++;
-    for (uint32_t c = 1; c < res->n_addr; c++) {
-        if (res->cluster[c] != c)
-            continue;
-        if (res->size[c] >= 2)
-            res->n_multi++;
-        if (res->size[c] > res->largest) {
-            res->largest = res->size[c];
+    uint32_t *sz = res->size;
+    const uint32_t *cl = res->cluster;
+    int64_t na = res->n_addr;
+#pragma omp parallel for schedule(static)
+    for (int64_t x = 1; x < na; x++)
+        __atomic_fetch_add(&sz[cl[x]], 1u, __ATOMIC_RELAXED);
+    uint32_t n_multi = 0;
+#pragma omp parallel for schedule(static) reduction(+ : n_multi)
+    for (int64_t c = 1; c < na; c++)
+        n_multi += cl[c] == (uint32_t)c && sz[c] >= 2;
+    res->n_multi = n_multi;
+    for (uint32_t c = 1; c < res->n_addr; c++) /* first largest: smallest id on ties */
+        if (cl[c] == c && sz[c] > res->largest) {
+            res->largest = sz[c];
             res->largest_id = c;
         }
-    }
 out:
     ft_uf_release(&uf);
     free(ctx.cj_kind);

@@ -2,6 +2,12 @@
  * main.c — fundtrace-gen: writes a valid regtest chain with a planted laundering economy.
  *
  *     fundtrace-gen --out DIR --txs N [--seed S] [--unsigned] [--incidents K] [--quiet]
+ *                   [--max-hops N] [--no-reference]
+ *     fundtrace-gen --reference-only --out DIR [--max-hops N]
+ *
+ * After the chain, the reference taint tracer (reference_taint.h) reads it back and writes
+ * truth/expected_summary.csv and truth/expected_flows.csv; --reference-only redoes just that
+ * for a chain already in DIR.
  *
  * DIR/blocks/blk*.dat holds the chain (Bitcoin Core framing, regtest magic, the real regtest
  * genesis first) and DIR/truth/ the ground truth (truth.h). N counts every transaction in the
@@ -27,6 +33,7 @@
 #include "chains/bitcoin/params.h"
 #include "datasets/gen/economy.h"
 #include "datasets/gen/incidents.h"
+#include "datasets/gen/reference_taint.h"
 #include "datasets/gen/truth.h"
 #include "datasets/gen/world.h"
 #include "engine/hex.h"
@@ -42,7 +49,10 @@ static const char usage_text[] =
     "  --seed S        64-bit seed (default 1)\n"
     "  --incidents K   planted thefts (default 4, at most 64)\n"
     "  --unsigned      placeholder signatures (fast; for benchmark chains nothing validates)\n"
-    "  --quiet         no progress on stderr\n";
+    "  --quiet         no progress on stderr\n"
+    "  --max-hops N    hop limit of the reference tracer's expected figures (default: none)\n"
+    "  --no-reference  skip the reference tracer (truth/expected_*.csv are not written)\n"
+    "  --reference-only  only (re)write truth/expected_*.csv for the chain already in DIR\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -206,9 +216,27 @@ static ft_status run(ft_gen_world *w, const char *out, int quiet, ft_err *err)
     return FT_OK;
 }
 
+/* The reference tracer over the chain in out: truth/expected_summary.csv and expected_flows.csv. */
+static ft_status reference(const char *out, uint32_t max_hops, ft_err *err)
+{
+    ft_reftaint_opts o = {max_hops};
+    ft_reftaint_result res;
+    char truth[4200];
+    snprintf(truth, sizeof truth, "%s/truth", out);
+    ft_status st = ft_reftaint_run(&res, out, &o, err);
+    if (st == FT_OK)
+        st = ft_reftaint_write(&res, truth, err);
+    if (st != FT_OK)
+        ft_err_prefix(err, "reference tracer");
+    ft_reftaint_result_release(&res);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     const char *out = NULL;
+    uint64_t max_hops = FT_REFTAINT_NO_HOP_LIMIT;
+    int no_reference = 0, reference_only = 0;
     const char *txs_text = NULL;
     uint64_t txs = 0, seed = 1, incidents = 4;
     int have_txs = 0, placeholder = 0, quiet = 0;
@@ -222,6 +250,16 @@ int main(int argc, char **argv)
             placeholder = 1;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
+        } else if (strcmp(a, "--no-reference") == 0) {
+            no_reference = 1;
+        } else if (strcmp(a, "--reference-only") == 0) {
+            reference_only = 1;
+        } else if (strcmp(a, "--max-hops") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs a value", a);
+            if (!parse_u64(argv[++i], &max_hops) || max_hops == 0 ||
+                max_hops > FT_REFTAINT_NO_HOP_LIMIT)
+                return usage_error("bad --max-hops value '%s'", argv[i]);
         } else if (strcmp(a, "--out") == 0 || strcmp(a, "--txs") == 0 || strcmp(a, "--seed") == 0 ||
                    strcmp(a, "--incidents") == 0) {
             if (i + 1 >= argc)
@@ -246,6 +284,15 @@ int main(int argc, char **argv)
     }
     if (!out)
         return usage_error("%s", "--out DIR is required");
+    if (reference_only) {
+        ft_err rerr;
+        ft_err_clear(&rerr);
+        if (reference(out, (uint32_t)max_hops, &rerr) != FT_OK) {
+            fprintf(stderr, "error: %s\n", rerr.msg);
+            return 1;
+        }
+        return 0;
+    }
     if (!have_txs)
         return usage_error("%s", "--txs N is required");
     if (txs < 200 || txs > 1000000000ull)
@@ -262,6 +309,8 @@ int main(int argc, char **argv)
     w.net = ft_btc_params_get(FT_BTC_REGTEST);
     ft_status st = run(&w, out, quiet, &err);
     world_release(&w);
+    if (st == FT_OK && !no_reference)
+        st = reference(out, (uint32_t)max_hops, &err);
     if (st != FT_OK) {
         fprintf(stderr, "error: %s\n", err.msg[0] ? err.msg : ft_status_str(st));
         return st == FT_ERR_ARG ? 129 : 1;

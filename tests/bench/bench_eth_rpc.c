@@ -117,8 +117,9 @@ static double raw_run(const char *url, body *bodies, size_t n, int window)
         int running;
         curl_multi_perform(m, &running);
         CURLMsg *msg;
-        int left;
+        int left, finished = 0;
         while ((msg = curl_multi_info_read(m, &left))) {
+            finished = 1;
             if (msg->msg != CURLMSG_DONE)
                 continue;
             if (msg->data.result != CURLE_OK)
@@ -129,7 +130,7 @@ static double raw_run(const char *url, body *bodies, size_t n, int window)
             *b = 0;
             done++;
         }
-        if (done < n)
+        if (!finished && running)
             curl_multi_poll(m, NULL, 0, 100, NULL);
     }
     double t = now() - t0;

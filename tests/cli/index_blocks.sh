@@ -121,6 +121,12 @@ ft --db "$TMP/db" --json index bitcoin --blocks "$TMP/blocks" >"$TMP/out" 2>"$TM
 check "rerun up_to_date" "$(jget "$TMP/out" "j['up_to_date'], j['blocks'], j['tip_height']")" "True 0 255"
 check "rerun digest" "$(ft --db "$TMP/db" digest)" "$D_FULL"
 
+# ---- no ingest cache across commits (every committed output and address read back from
+# LevelDB), pipelined commits every 7 blocks, one thread: the same index ------------------------
+FT_LEDGER_CACHE_MB=0 FT_COMMIT_BLOCKS=7 ft --db "$TMP/dbcold" --threads 1 --quiet index bitcoin \
+    --blocks "$TMP/blocks"
+check "cold cache digest" "$(ft --db "$TMP/dbcold" digest)" "$D_FULL"
+
 # ---- --to-height, then resume ----------------------------------------------------------------
 ft --db "$TMP/db2" --quiet index bitcoin --blocks "$TMP/blocks" --to-height 100 >"$TMP/out" 2>"$TMP/err"
 check "to-height quiet stderr" "$(cat "$TMP/err")" ""

@@ -39,8 +39,14 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 "$ANVIL" --host 127.0.0.1 --port "$PORT" --silent >"$TMP/anvil.log" 2>&1 &
 ANVIL_PID=$!
 URL=http://127.0.0.1:$PORT
+# rpc METHOD PARAMS_JSON: one JSON-RPC call with node's fetch (no curl binary needed)
+rpc() {
+    node -e 'fetch(process.argv[1],{method:"POST",headers:{"Content-Type":"application/json"},
+      body:JSON.stringify({jsonrpc:"2.0",id:1,method:process.argv[2],params:JSON.parse(process.argv[3])})})
+      .then(r=>r.text()).then(t=>process.stdout.write(t)).catch(()=>process.exit(1))' "$URL" "$1" "$2"
+}
 for _ in $(seq 1 100); do
-    curl -s -m 1 -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[]}' "$URL" 2>/dev/null | grep -q 0x7a69 && break
+    rpc eth_chainId '[]' 2>/dev/null | grep -q 0x7a69 && break
     sleep 0.1
 done
 
@@ -95,7 +101,7 @@ assert len(tok) == 1 and tok[0]["asset"].lower() == sys.argv[2].lower(), tok
 assert tok[0]["to"].lower() == sys.argv[3].lower() and tok[0]["value"] == "250000000000000000000000", tok
 PY
 # the fee equals gasUsed x effectiveGasPrice from the node's receipt
-RCPT=$(curl -s -H 'Content-Type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getTransactionReceipt\",\"params\":[\"$(m txs.theft)\"]}" "$URL")
+RCPT=$(rpc eth_getTransactionReceipt "[\"$(m txs.theft)\"]")
 tx "$(m txs.theft)" >"$TMP/theft.json"
 python3 - "$TMP/theft.json" "$RCPT" <<'PY' && ok || ko "theft fee: $(cat "$TMP/theft.json")"
 import json, sys
