@@ -1,28 +1,39 @@
 /*
  * cmd_address.c — `fundtrace address ADDRESS [--chain bitcoin] [--limit N]`: what the index
- * knows about one address, from one prefix scan over its history rows.
+ * knows about one address, from one prefix scan over its history rows plus a few point reads
+ * for its labels and cluster.
  *
  * --json (ARCHITECTURE.md section 6), one object:
- *     {"chain","network","address","labels":[],"cluster":null,"received","sent","balance",
- *      "tx_count","first_seen","last_seen","exposure":[],
+ *     {"chain","network","address","labels":[{"entity","category","source"}],
+ *      "cluster":{"id","size","labels":[{"entity","category"}]}|null,"received","sent",
+ *      "balance","tx_count","first_seen","last_seen","exposure":[],
  *      "history_rows","history":[{"txid","height","time","direction":"in"|"out","n",
  *      "value"}]}
- * labels, cluster and exposure stay empty until labels, clustering and tracing exist. The
- * history lists the oldest --limit rows (default 100): "in" = an output paid to the address
- * (n = vout), "out" = an input spending one of its outputs (n = vin).
+ * labels: every stored label of the address (one prefix scan, engine/labels), present
+ * whether or not the address was ever seen on chain. cluster: null when the chain was never
+ * clustered (no run record) or the address was never seen; otherwise the stored cluster of
+ * its address id (engine/clusterstore: two point reads). An address without a cluster
+ * record is its own cluster: id = its address id, size 1, and as labels its first label in
+ * key order (the entity `cluster` gives an address when it builds cluster labels). Exposure
+ * stays empty until tracing exists. The history lists the oldest --limit rows (default
+ * 100): "in" = an output paid to the address (n = vout), "out" = an input spending one of
+ * its outputs (n = vin).
  * An invalid address is exit 2 saying what is wrong; a valid address never seen gives zeros,
  * null times and exit 0.
  */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/btc_index.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/eth_index.h"
+#include "engine/clusterstore.h"
 #include "engine/hex.h"
 #include "engine/keys.h"
+#include "engine/labels.h"
 #include "engine/query.h"
 #include "engine/timefmt.h"
 
@@ -34,24 +45,102 @@ const char cmd_address_usage[] =
     "usage: fundtrace [--json] address ADDRESS [--chain bitcoin] [--limit N]\n"
     "\n"
     "Investigates one address: received, sent, balance, number of transactions, first and\n"
-    "last seen, and its oldest history rows.\n"
+    "last seen, its labels, its cluster (after 'fundtrace cluster') and its oldest history\n"
+    "rows.\n"
     "\n"
     "  ADDRESS         base58 (1…, 3…), bech32 (bc1q…) or bech32m (bc1p…) for the index's\n"
     "                  network; also multisig:<hex> and nonstandard:<hex> keys\n"
     "  --chain CHAIN   bitcoin (the default)\n"
     "  --limit N       history rows to list (default 100; 0 for none)\n"
     "\n"
-    "With --json one object: chain, address, labels, cluster, received, sent, balance (BTC\n"
-    "as exact decimal strings), tx_count, first_seen, last_seen (ISO 8601 UTC), exposure,\n"
-    "history.\n"
+    "With --json one object: chain, address, labels ({entity, category, source}), cluster\n"
+    "({id, size, labels}; null before clustering or for an address never seen), received,\n"
+    "sent, balance (BTC as exact decimal strings), tx_count, first_seen, last_seen (ISO 8601\n"
+    "UTC), exposure, history.\n"
     "\n"
     "Exit codes: 0 ok (an address never seen has zeros), 1 index unreadable, 2 invalid\n"
     "address, 129 usage error.\n";
 
-static void print_text(const char *text, const ft_query_addrview *v)
+/* Labels and cluster of the address (the parts that come from `labels import` and
+ * `cluster`). */
+typedef struct addr_extra {
+    ft_label_set labels;
+    int clustered; /* 1: the chain was clustered and the address was seen */
+    uint64_t cluster_id, cluster_size;
+    ft_clusterstore_label *cl; /* malloc()ed by ft_clusterstore_lookup, or own (singleton) */
+    size_t n_cl;
+} addr_extra;
+
+static void addr_extra_release(addr_extra *x)
+{
+    ft_label_set_release(&x->labels);
+    free(x->cl);
+    memset(x, 0, sizeof *x);
+}
+
+/* Reads the labels of key and, when the chain was clustered and the address has an id, its
+ * cluster: one prefix scan and at most three point reads. */
+static ft_status addr_extra_get(ft_store *st, const ft_addr_key *key, const ft_query_addrview *v,
+                                addr_extra *x, ft_err *err)
+{
+    memset(x, 0, sizeof *x);
+    ft_status s = ft_labels_get(st, FT_CHAIN_BTC, key, &x->labels, err);
+    if (s != FT_OK)
+        return s;
+    if (!v->found)
+        return FT_OK;
+    ft_clusterstore_run run;
+    s = ft_clusterstore_run_get(st, FT_CHAIN_BTC, &run, err);
+    if (s == FT_ERR_NOTFOUND) {
+        ft_err_clear(err);
+        return FT_OK;
+    }
+    if (s != FT_OK)
+        return s;
+    s = ft_clusterstore_lookup(st, FT_CHAIN_BTC, v->addr_id, &x->cluster_id, &x->cluster_size,
+                               &x->cl, &x->n_cl, err);
+    if (s != FT_OK)
+        return s;
+    x->clustered = 1;
+    if (x->cluster_size == 1 && x->n_cl == 0 && x->labels.n > 0) {
+        /* its own cluster: the address's entity, as `cluster` would have recorded it */
+        x->cl = calloc(1, sizeof *x->cl);
+        if (!x->cl)
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory for cluster labels");
+        x->cl[0].category = x->labels.v[0].category;
+        snprintf(x->cl[0].entity, sizeof x->cl[0].entity, "%s", x->labels.v[0].entity);
+        x->n_cl = 1;
+    }
+    return FT_OK;
+}
+
+static void print_text(const char *text, const ft_query_addrview *v, const addr_extra *x)
 {
     char amt[FT_AMOUNT_STR_MAX], iso[FT_TIME_ISO8601_MAX], hex[65];
     printf("address     %s\n", text);
+    printf("labels      ");
+    if (!x->labels.n)
+        printf("none");
+    for (size_t i = 0; i < x->labels.n; i++) {
+        const ft_label *l = &x->labels.v[i];
+        printf("%s%s (%s, source %s)", i ? "; " : "", l->entity, ft_label_cat_name(l->category),
+               l->source);
+    }
+    printf("\n");
+    if (!v->found)
+        printf("cluster     none (address never seen)\n");
+    else if (!x->clustered)
+        printf("cluster     none (index not clustered: run 'fundtrace cluster')\n");
+    else {
+        printf("cluster     %llu, size %llu, labels ", (unsigned long long)x->cluster_id,
+               (unsigned long long)x->cluster_size);
+        if (!x->n_cl)
+            printf("none");
+        for (size_t i = 0; i < x->n_cl; i++)
+            printf("%s%s (%s)", i ? "; " : "", x->cl[i].entity,
+                   ft_label_cat_name(x->cl[i].category));
+        printf("\n");
+    }
     if (!v->found) {
         printf("never seen in the index\n");
         return;
@@ -76,15 +165,43 @@ static void print_text(const char *text, const ft_query_addrview *v)
     }
 }
 
-static int print_json(const char *text, const ft_query_addrview *v, const ft_btc_params *net)
+static void json_extra(cJSON *o, const addr_extra *x)
+{
+    cJSON *labels = cJSON_AddArrayToObject(o, "labels");
+    for (size_t i = 0; labels && i < x->labels.n; i++) {
+        const ft_label *l = &x->labels.v[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToArray(labels, j);
+        ft_cli_json_str(j, "entity", l->entity, 0);
+        ft_cli_json_str(j, "category", ft_label_cat_name(l->category), 0);
+        ft_cli_json_str(j, "source", l->source, 0);
+    }
+    if (!x->clustered) {
+        cJSON_AddItemToObject(o, "cluster", cJSON_CreateNull());
+        return;
+    }
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "cluster", c);
+    ft_cli_json_num(c, "id", (double)x->cluster_id);
+    ft_cli_json_num(c, "size", (double)x->cluster_size);
+    cJSON *cl = cJSON_AddArrayToObject(c, "labels");
+    for (size_t i = 0; cl && i < x->n_cl; i++) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToArray(cl, j);
+        ft_cli_json_str(j, "entity", x->cl[i].entity, 0);
+        ft_cli_json_str(j, "category", ft_label_cat_name(x->cl[i].category), 0);
+    }
+}
+
+static int print_json(const char *text, const ft_query_addrview *v, const addr_extra *x,
+                      const ft_btc_params *net)
 {
     char amt[FT_AMOUNT_STR_MAX];
     cJSON *o = cJSON_CreateObject();
     ft_cli_json_str(o, "chain", "bitcoin", 0);
     ft_cli_json_str(o, "network", net->name, 0);
     ft_cli_json_str(o, "address", text, 0);
-    cJSON_AddItemToObject(o, "labels", cJSON_CreateArray());
-    cJSON_AddItemToObject(o, "cluster", cJSON_CreateNull());
+    json_extra(o, x);
     ft_cli_btc_amount(amt, v->received);
     ft_cli_json_str(o, "received", amt, 0);
     ft_cli_btc_amount(amt, v->sent);
@@ -156,16 +273,24 @@ int cmd_address(ft_cli *cli, int argc, char **argv)
     }
     ft_query_addrview v;
     s = ft_query_address_view(st, FT_CHAIN_BTC, &key, (size_t)limit, &v, &err);
+    addr_extra x;
+    memset(&x, 0, sizeof x);
+    if (s == FT_OK)
+        s = addr_extra_get(st, &key, &v, &x, &err);
     ft_store_close(st);
-    if (s != FT_OK)
+    if (s != FT_OK) {
+        addr_extra_release(&x);
+        ft_query_addrview_release(&v);
         return ft_cli_fail(s, &err);
+    }
     /* echo the canonical form (bech32 lowercase), as the index prints addresses */
     char canon[FT_BTC_ADDR_STR_MAX];
     ft_cli_btc_address(canon, &key, net);
     if (cli->json)
-        rc = print_json(canon, &v, net);
+        rc = print_json(canon, &v, &x, net);
     else
-        print_text(canon, &v);
+        print_text(canon, &v, &x);
+    addr_extra_release(&x);
     ft_query_addrview_release(&v);
     return rc;
 }

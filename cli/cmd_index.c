@@ -40,7 +40,8 @@ const char cmd_index_usage[] =
     "stopped; a block that does not extend the index's tip rolls it back to the fork first.\n"
     "\n"
     "  --blocks DIR        Bitcoin Core's blocks folder (or its data dir): blk*.dat, xor.dat\n"
-    "  --network NET       main (default), testnet, testnet4, signet or regtest\n"
+    "  --network NET       main (default for --blocks), testnet, testnet4, signet or regtest;\n"
+    "                      with --rpc the node's own network unless given\n"
     "  --to-height N       stop at height N (block files)\n"
     "  --rpc URL           a node's JSON-RPC, e.g. http://127.0.0.1:8332/\n"
     "  --rpc-cookie FILE   Bitcoin Core's .cookie file for authentication\n"
@@ -110,8 +111,10 @@ int cmd_index(ft_cli *cli, int argc, char **argv)
                                   "give --rpc-cookie or --rpc-user/--rpc-password, not both");
     if (!user != !password)
         return ft_cli_usage_error("index", "--rpc-user and --rpc-password go together");
-    const ft_btc_params *net = ft_btc_params_by_name(network ? network : "main");
-    if (!net)
+    /* Block files default to main; a node says which network it is on. */
+    const ft_btc_params *net = network || blocks ? ft_btc_params_by_name(network ? network : "main")
+                                                 : NULL;
+    if ((network || blocks) && !net)
         return ft_cli_usage_error(
             "index", "unknown network '%s' (main, testnet, testnet4, signet, regtest)", network);
     uint32_t to_height = FT_BTC_HEIGHT_NONE, from = FT_BTC_HEIGHT_NONE, to = FT_BTC_HEIGHT_NONE;
@@ -168,14 +171,15 @@ int cmd_index(ft_cli *cli, int argc, char **argv)
     ft_store_close(st);
     if (s != FT_OK)
         return ft_cli_fail(s, &err);
+    const char *net_name = stats.network ? stats.network : net ? net->name : "?";
 
     double tps = secs > 0 ? (double)stats.txs / secs : 0;
     if (!cli->quiet) {
         if (stats.up_to_date)
-            fprintf(stderr, "index is up to date at height %u (%s)\n", stats.tip_height, net->name);
+            fprintf(stderr, "index is up to date at height %u (%s)\n", stats.tip_height, net_name);
         else
             fprintf(stderr, "indexed %u blocks, %llu txs; tip height %u (%s); %.2f s, %.0f tx/s\n",
-                    stats.blocks, (unsigned long long)stats.txs, stats.tip_height, net->name, secs,
+                    stats.blocks, (unsigned long long)stats.txs, stats.tip_height, net_name, secs,
                     tps);
         if (stats.rolled_back)
             fprintf(stderr, "rolled back %u blocks first (the index had forked from the source)\n",
@@ -184,7 +188,7 @@ int cmd_index(ft_cli *cli, int argc, char **argv)
     if (cli->json) {
         cJSON *o = cJSON_CreateObject();
         ft_cli_json_str(o, "chain", "bitcoin", 0);
-        ft_cli_json_str(o, "network", net->name, 0);
+        ft_cli_json_str(o, "network", net_name, 0);
         ft_cli_json_str(o, "source", blocks ? "blocks" : "rpc", 0);
         ft_cli_json_num(o, "blocks", stats.blocks);
         ft_cli_json_num(o, "txs", (double)stats.txs);

@@ -213,6 +213,8 @@ ft_status ft_btc_index_rpc(ft_store *st, const ft_btc_rpc_opts *rpc, const ft_bt
     s = ft_ledger_open(&r.lg, st, FT_CHAIN_BTC, node_net, err);
     if (s != FT_OK)
         goto out;
+    const ft_btc_params *node_params = ft_btc_params_by_name(node_net);
+    stats->network = node_params ? node_params->name : NULL;
 
     uint32_t node_tip;
     s = ft_btc_rpc_block_count(r.rpc, &node_tip, err);

@@ -21,6 +21,7 @@ typedef struct ft_btc_index_stats {
     uint32_t rolled_back;    /* blocks removed by reorganisations */
     uint32_t tip_height;     /* the index's tip afterwards */
     int up_to_date;          /* 1: nothing was left to index */
+    const char *network;     /* the network indexed (a params.h name; static string) */
 } ft_btc_index_stats;
 
 /* Indexes the best chain found in DIR/blk*.dat (DIR may be Bitcoin Core's blocks/ folder or
@@ -40,7 +41,8 @@ typedef struct ft_btc_rpc_opts {
 } ft_btc_rpc_opts;
 
 /* Indexes blocks from..to (FT_BTC_HEIGHT_NONE: from the checkpoint / to the node's tip) from
- * a node. The network comes from the node's getblockchaininfo and must match net. A block
+ * a node. The network comes from the node's getblockchaininfo and must match net (NULL:
+ * whatever the node is on, if the index holds that network or nothing yet). A block
  * whose parent is not the index's tip rolls the index back to the fork point first. */
 ft_status ft_btc_index_rpc(ft_store *st, const ft_btc_rpc_opts *rpc, const ft_btc_params *net,
                            uint32_t from, uint32_t to, const ft_progress *progress,

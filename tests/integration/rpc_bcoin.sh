@@ -187,8 +187,14 @@ rc=0
 # the node is regtest: indexing it as main is refused
 rc=0
 "$FUNDTRACE" --db "$TMP/main" index bitcoin --rpc "$URL" --rpc-user x --rpc-password "$KEY" \
-    >"$TMP/out" 2>"$TMP/err" || rc=$?
+    --network main >"$TMP/out" 2>"$TMP/err" || rc=$?
 [ $rc = 2 ] && grep -q "'regtest'" "$TMP/err" && ok || ko "network check: rc $rc, $(cat "$TMP/err")"
+# without --network the node's own network is taken, and a regtest index refuses main later
+rc=0
+"$FUNDTRACE" --db "$TMP/nonet" --json index bitcoin --rpc "$URL" --rpc-user x --rpc-password "$KEY" \
+    --to 3 >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ $rc = 0 ] && grep -q '"network":"regtest"' "$TMP/out" && ok ||
+    ko "node network by default: rc $rc, $(cat "$TMP/out" "$TMP/err")"
 
 # --- 3. resume ----------------------------------------------------------------------------------
 FULL=$("$FUNDTRACE" --db "$DB" digest)
