@@ -18,7 +18,10 @@ endif
 # Debian packages the build, the tests and the demo need. `deps` installs only what is missing.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
 	libssl-dev libleveldb-dev libsecp256k1-dev libcjson-dev libcurl4-openssl-dev \
-	libyaml-dev graphviz nodejs npm python3 python3-igraph
+	libyaml-dev graphviz python3 python3-igraph
+# Node.js and npm: Debian's packages unless the commands are already there (a NodeSource
+# nodejs bundles npm and conflicts with Debian's npm package).
+NODE_PACKAGES := nodejs npm
 
 .PHONY: all deps node-deps build asan test test-plain test-asan demo bench fuzz format clean
 
@@ -27,6 +30,10 @@ all: build
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	for p in $(NODE_PACKAGES); do \
+	  cmd=$$p; [ $$p = nodejs ] && cmd=node; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
