@@ -8,7 +8,11 @@
  *      "inputs":[{"address","value","type","txid","vout"}],
  *      "outputs":[{"address","value","type","n","spent_by" ("txid:vin" or null)}]}
  * Amounts are exact BTC decimal strings; "fee" is "0.00000000" for a coinbase, whose inputs
- * list is empty. An output without an address (OP_RETURN) has "address": null.
+ * list is empty. An output without an address (OP_RETURN) has "address": null. In a partial
+ * index (started above genesis) an input spending an output older than the index is
+ * unresolved: "address", "value" null, "type" "unknown", "unresolved": true; the tx's "fee"
+ * and "input_value" are then null (text output says why). Resolved inputs have
+ * "unresolved": false.
  * Exit codes: 0 ok; 1 index unreadable; 2 malformed TXID, or the tx is not in the index
  * ("error: transaction '…' not in the index"); 129 usage.
  */
@@ -37,8 +41,12 @@ const char cmd_tx_usage[] =
     "  --chain CHAIN   bitcoin (the default)\n"
     "\n"
     "With --json one object: chain, txid, height, time, fee, inputs [{address, value, type,\n"
-    "txid, vout}], outputs [{address, value, type, n, spent_by}]; amounts in BTC as exact\n"
-    "decimal strings.\n"
+    "txid, vout, unresolved}], outputs [{address, value, type, n, spent_by}]; amounts in BTC\n"
+    "as exact decimal strings.\n"
+    "\n"
+    "In an index started above genesis (index bitcoin --from N), an input spending an output\n"
+    "created before block N is unresolved: its address and value are unknown (null in JSON),\n"
+    "and so are the fee and the input total.\n"
     "\n"
     "Exit codes: 0 ok, 1 index unreadable, 2 malformed or unknown TXID, 129 usage error.\n";
 
@@ -50,16 +58,28 @@ static void print_text(const ft_query_txview *v, const ft_btc_params *net)
     ft_hex_encode_rev(hex, v->block_hash, 32);
     printf("block    %u %s\n", v->height, hex);
     printf("time     %s\n", ft_time_iso8601(iso, v->time));
-    ft_cli_btc_amount(amt, v->fee);
-    printf("fee      %s BTC\n", amt);
-    ft_cli_btc_amount(amt, v->input_total);
-    printf("inputs   %u, %s BTC\n", v->coinbase ? v->n_in : v->n_inputs,
-           v->coinbase ? "new coins" : amt);
+    if (v->n_unresolved) {
+        printf("fee      unknown (%u input%s spend%s outputs created before the index's first "
+               "block)\n",
+               v->n_unresolved, v->n_unresolved == 1 ? "" : "s", v->n_unresolved == 1 ? "s" : "");
+        printf("inputs   %u, unknown BTC\n", v->n_inputs);
+    } else {
+        ft_cli_btc_amount(amt, v->fee);
+        printf("fee      %s BTC\n", amt);
+        ft_cli_btc_amount(amt, v->input_total);
+        printf("inputs   %u, %s BTC\n", v->coinbase ? v->n_in : v->n_inputs,
+               v->coinbase ? "new coins" : amt);
+    }
     for (uint32_t i = 0; i < v->n_inputs; i++) {
         const ft_query_input *in = &v->inputs[i];
+        ft_hex_encode_rev(hex, in->prev_txid, 32);
+        if (in->unresolved) {
+            printf("  %-4u %-42s %17s  %-11s from %s:%u\n", i, "(unknown: before the index)",
+                   "unknown", "unknown", hex, in->prev_vout);
+            continue;
+        }
         ft_cli_btc_address(addr, &in->addr, net);
         ft_cli_btc_amount(amt, in->value);
-        ft_hex_encode_rev(hex, in->prev_txid, 32);
         printf("  %-4u %-42s %17s  %-11s from %s:%u\n", i, addr[0] ? addr : "(no address)", amt,
                ft_cli_btc_type(in->script_type), hex, in->prev_vout);
     }
@@ -93,9 +113,9 @@ static int print_json(const ft_query_txview *v, const ft_btc_params *net)
     ft_cli_json_num(o, "timestamp", (double)v->time);
     cJSON_AddItemToObject(o, "coinbase", cJSON_CreateBool(v->coinbase));
     ft_cli_btc_amount(amt, v->fee);
-    ft_cli_json_str(o, "fee", amt, 0);
+    ft_cli_json_str(o, "fee", v->n_unresolved ? NULL : amt, 0);
     ft_cli_btc_amount(amt, v->input_total);
-    ft_cli_json_str(o, "input_value", amt, 0);
+    ft_cli_json_str(o, "input_value", v->n_unresolved ? NULL : amt, 0);
     ft_cli_btc_amount(amt, v->output_total);
     ft_cli_json_str(o, "output_value", amt, 0);
     cJSON *ins = cJSON_CreateArray();
@@ -107,10 +127,11 @@ static int print_json(const ft_query_txview *v, const ft_btc_params *net)
         ft_cli_btc_address(addr, &in->addr, net);
         ft_cli_json_str(j, "address", addr, 1);
         ft_cli_btc_amount(amt, in->value);
-        ft_cli_json_str(j, "value", amt, 0);
+        ft_cli_json_str(j, "value", in->unresolved ? NULL : amt, 0);
         ft_cli_json_str(j, "type", ft_cli_btc_type(in->script_type), 0);
         ft_cli_json_hash(j, "txid", in->prev_txid);
         ft_cli_json_num(j, "vout", in->prev_vout);
+        cJSON_AddItemToObject(j, "unresolved", cJSON_CreateBool(in->unresolved));
     }
     cJSON *outs = cJSON_CreateArray();
     cJSON_AddItemToObject(o, "outputs", outs);

@@ -34,5 +34,9 @@ int cmd_eval_trace(ft_cli *cli, int argc, char **argv);
 extern const char cmd_eval_trace_usage[];
 int cmd_demo(ft_cli *cli, int argc, char **argv);
 extern const char cmd_demo_usage[];
+int cmd_incidents(ft_cli *cli, int argc, char **argv);
+extern const char cmd_incidents_usage[];
+int cmd_trace(ft_cli *cli, int argc, char **argv);
+extern const char cmd_trace_usage[];
 
 #endif

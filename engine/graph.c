@@ -71,6 +71,11 @@ ft_status ft_graph_load_utxo(ft_graph *g, ft_store *st, uint8_t chain, ft_err *e
     ft_status rc = ft_query_chain_get(st, chain, &cr, err);
     if (rc != FT_OK)
         return rc;
+    if (cr.first_height > 0) /* inputs of unknown value: flows cannot be followed exactly */
+        return ft_err_set(err, FT_ERR_STATE,
+                          "index '%s' is partial (it starts at block %u): the graph needs an "
+                          "index from genesis",
+                          ft_store_path(st), cr.first_height);
     if (cr.next_tx > LIMIT32 || cr.next_out > LIMIT32 || cr.next_addr > LIMIT32)
         return ft_err_set(err, FT_ERR_LIMIT,
                           "index '%s' is too large for 32-bit graph ids (%llu txs, %llu outputs, "

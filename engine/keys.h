@@ -54,4 +54,7 @@
 #define FT_KEY_CLUSTER_REFUSED 0x32 /* seq:u32be -> a merge the collapse guard refused */
 #define FT_KEY_CLUSTER_RUN 0x3f     /* the last clustering run: heuristics, counts */
 
+/* Incidents (engine/incidents.c; docs/store-format.md, "Incidents"): 0x40..0x4f. */
+#define FT_KEY_INCIDENT 0x40 /* ilen:u8 incident slen:u8 seed -> date, asset, amount, attribution, source */
+
 #endif

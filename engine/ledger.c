@@ -27,6 +27,13 @@
  * answer and the store is not asked. Abort and rollback clear the caches: the next lookups go
  * to the store, which is always right.
  *
+ * Partial index: when the first block appended to an empty chain has height N > 0, N is kept
+ * in the checkpoint (first_height) and an input whose prev txid the index does not hold at all
+ * is staged UNRESOLVED (out id FT_QUERY_OUT_UNRESOLVED, prev txid kept, no spend record, no
+ * history row, value unknown, so the tx's fee check is skipped). A known txid whose vout is
+ * missing or already spent still fails. A full index (first_height 0) is strict and its
+ * records are byte-identical to before (the trailer is only written when > 0).
+ *
  * Invariants: ids are dense and increase in chain order (tx by block then position, out =
  * first out of its tx + vout, addr at first sight from 1; 0 = no address); a staged spend is in
  * `spent` until its commit (so a second spend of an output the cache no longer holds is still
@@ -287,6 +294,7 @@ typedef struct ledger_state {
     uint64_t next_tx;
     uint64_t next_out;
     uint64_t next_addr;
+    uint32_t first_height; /* of the first block ever appended; > 0: a partial index */
 } ledger_state;
 
 struct ft_ledger {
@@ -353,6 +361,7 @@ static ft_status load_checkpoint(ft_ledger *lg, ft_err *err)
     lg->committed.next_tx = rec.next_tx;
     lg->committed.next_out = rec.next_out;
     lg->committed.next_addr = rec.next_addr;
+    lg->committed.first_height = rec.first_height;
     lg->cur = lg->committed;
     return FT_OK;
 }
@@ -417,6 +426,7 @@ ft_status ft_ledger_get_tip(ft_ledger *lg, ft_ledger_tip *tip, ft_err *err)
     tip->empty = !lg->cur.has_tip;
     tip->height = lg->cur.tip_height;
     memcpy(tip->hash, lg->cur.tip_hash, 32);
+    tip->first_height = lg->cur.has_tip ? lg->cur.first_height : 0;
     return FT_OK;
 }
 
@@ -483,6 +493,7 @@ static void fmt_outpoint(char *out, size_t cap, const uint8_t txid[32], uint32_t
 }
 
 typedef struct resolved {
+    int unresolved; /* partial index: the spent tx was never indexed (out_id = the sentinel) */
     uint64_t out_id;
     uint64_t tx_id;
     uint64_t value;
@@ -513,6 +524,14 @@ static ft_status spend_output(ft_ledger *lg, const uint8_t txid[32], uint32_t vo
      * complete, so the store is always asked: it also names the right cause of an error. */
     uint64_t tx_id;
     ft_status rc = ft_query_tx_id(lg->st, lg->chain, txid, &tx_id, err);
+    if (rc == FT_ERR_NOTFOUND && lg->cur.first_height > 0) {
+        /* A partial index never saw this tx (it is older than the first indexed block): the
+         * input is recorded unresolved. Its txid is unknown, so no spend can be tracked. */
+        ft_err_clear(err);
+        res->unresolved = 1;
+        res->out_id = FT_QUERY_OUT_UNRESOLVED;
+        return FT_OK;
+    }
     if (rc == FT_ERR_NOTFOUND)
         goto unknown;
     if (rc != FT_OK)
@@ -668,6 +687,7 @@ static ft_status append_tx(ft_ledger *lg, const ft_utxo_block *b, const ft_utxo_
     ft_buf_compact(v, tx->n_out);
 
     ft_u128 in_sum = 0, out_sum = 0;
+    uint32_t n_unresolved = 0;
     uint8_t k[FT_QUERY_KEY_MAX];
     size_t kl;
     if (!tx->coinbase) {
@@ -680,6 +700,15 @@ static ft_status append_tx(ft_ledger *lg, const ft_utxo_block *b, const ft_utxo_
                 ft_hex_encode_rev(hex, tx->txid, 32);
                 ft_err_prefix(err, "tx %s input %u in block %u", hex, i, b->height);
                 return rc;
+            }
+            if (res.unresolved) {
+                /* no spend record, no history row; the txid stands in for value and address */
+                ft_buf_compact(v, 0);
+                ft_buf_compact(v, in->prev_vout);
+                ft_buf_compact(v, FT_QUERY_OUT_UNRESOLVED);
+                ft_buf_append(v, in->prev_txid, 32);
+                n_unresolved++;
+                continue;
             }
             kl = ft_query_key_spend(k, lg->chain, res.out_id);
             uint8_t sv[1 + 9 + 9];
@@ -724,7 +753,7 @@ static ft_status append_tx(ft_ledger *lg, const ft_utxo_block *b, const ft_utxo_
         if (!utxo_put(&lg->utxo, &e))
             return ft_err_set(err, FT_ERR_NOMEM, "out of memory caching outputs");
     }
-    if (!tx->coinbase && in_sum < out_sum) {
+    if (!tx->coinbase && n_unresolved == 0 && in_sum < out_sum) {
         char hex[65];
         ft_hex_encode_rev(hex, tx->txid, 32);
         return ft_err_set(err, FT_ERR_STATE, "tx %s in block %u pays out more than it spends", hex,
@@ -783,6 +812,10 @@ static ft_status append_block(ft_ledger *lg, const ft_utxo_block *b, ft_err *err
                               hex, hex2);
         }
     }
+    /* The first block of an empty index fixes first_height: > 0 makes a partial index, whose
+     * inputs spending txs it never saw are unresolved (this block's included). */
+    if (!lg->cur.has_tip)
+        lg->cur.first_height = b->height;
     if (lg->n_staged == lg->cap_staged) {
         size_t nc = lg->cap_staged ? lg->cap_staged * 2 : 64;
         uint8_t(*ns)[32] = realloc(lg->staged, nc * 32);
@@ -850,6 +883,8 @@ static void put_checkpoint(ft_ledger *lg, const ledger_state *s)
     ft_buf_compact(v, s->next_tx);
     ft_buf_compact(v, s->next_out);
     ft_buf_compact(v, s->next_addr);
+    if (s->first_height > 0) /* a partial index only: a full index's record is unchanged */
+        ft_buf_compact(v, s->first_height);
     uint8_t k[2];
     size_t kl = ft_query_key_chain(k, lg->chain);
     ft_store_batch_put(lg->batch, k, kl, v->data, v->len);
@@ -1056,6 +1091,8 @@ static ft_status rollback_tx(ft_ledger *lg, uint64_t tx_id, ft_err *err)
     size_t kl;
     for (uint32_t i = 0; i < rec.n_in && !rec.coinbase; i++) {
         const ft_query_txrec_in *in = &rec.in[i];
+        if (in->out_id == FT_QUERY_OUT_UNRESOLVED)
+            continue; /* partial index: nothing was written for it */
         kl = ft_query_key_spend(k, lg->chain, in->out_id);
         del_key(lg, k, kl);
         if (in->addr_id) {
@@ -1094,6 +1131,10 @@ ft_status ft_ledger_rollback(ft_ledger *lg, uint32_t height, ft_err *err)
                           lg->cur.tip_height);
     if (height == lg->cur.tip_height)
         return FT_OK;
+    if (height < lg->cur.first_height)
+        return ft_err_set(err, FT_ERR_STATE,
+                          "cannot roll back to height %u: the index starts at block %u", height,
+                          lg->cur.first_height);
     ft_query_blockrec keep, first_gone;
     ft_status rc = ft_query_block_get(lg->st, lg->chain, height, &keep, err);
     if (rc == FT_OK)
@@ -1152,6 +1193,7 @@ ft_status ft_ledger_rollback(ft_ledger *lg, uint32_t height, ft_err *err)
     ns.next_tx = first_gone.first_tx;
     ns.next_out = first_gone.next_out;
     ns.next_addr = first_gone.next_addr;
+    ns.first_height = lg->cur.first_height;
     put_checkpoint(lg, &ns);
     if (lg->val.failed) {
         rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory writing the checkpoint");

@@ -12,7 +12,12 @@
  * Ordering rules enforced: a block's height is tip+1 and its prev is the tip's hash
  * (FT_ERR_STATE otherwise, so adapters detect reorganisations before appending); an input
  * that spends an unknown or already-spent output is FT_ERR_STATE (the chain is not valid or
- * not complete). Duplicate txids (BIP 30: the coinbases of blocks 91842 and 91880) are handled
+ * not complete). Exception, the PARTIAL index: when the first block appended to an empty
+ * chain has height N > 0, the checkpoint records N (first_height) and an input spending a tx
+ * the index does not hold at all (older than N) is recorded unresolved (out id
+ * FT_QUERY_OUT_UNRESOLVED, engine/query.h: no spend record, no history row, value unknown);
+ * a known tx's missing or already-spent output still fails. An index started at genesis
+ * stays strict. Duplicate txids (BIP 30: the coinbases of blocks 91842 and 91880) are handled
  * as Bitcoin Core does: the later tx's outputs replace the earlier one's, which stay unspent.
  *
  * On any error the staged blocks are dropped (ft_ledger_abort) and nothing reaches the store.
@@ -33,6 +38,7 @@ typedef struct ft_ledger_tip {
     int empty;        /* 1: no block indexed yet for this chain */
     uint32_t height;  /* of the last block staged or committed */
     uint8_t hash[32]; /* internal byte order */
+    uint32_t first_height; /* first indexed block; > 0: a partial index (0 when empty) */
 } ft_ledger_tip;
 
 /* Opens the UTXO ledger of `chain` (engine/keys.h) in st for network `network` (a name such

@@ -138,7 +138,11 @@ ft_status ft_query_chainrec_decode(ft_query_chainrec *rec, const uint8_t *val, s
              ft_reader_u8(&r, &flags) && (flags & ~1u) == 0 &&
              ft_reader_u32be(&r, &rec->tip_height) && ft_reader_copy(&r, rec->tip_hash, 32) &&
              rd_u64c(&r, &rec->next_tx) && rd_u64c(&r, &rec->next_out) &&
-             rd_u64c(&r, &rec->next_addr) && r.left == 0;
+             rd_u64c(&r, &rec->next_addr);
+    /* optional trailer: first_height, present (and > 0) only in a partial index */
+    if (ok && r.left)
+        ok = rd_u32c(&r, &rec->first_height) && rec->first_height > 0;
+    ok = ok && r.left == 0;
     if (!ok) {
         memset(rec, 0, sizeof *rec);
         return ft_err_set(err, FT_ERR_CORRUPT, "corrupt chain record");
@@ -222,9 +226,18 @@ ft_status ft_query_txrec_decode(ft_query_txrec *rec, uint64_t tx_id, const uint8
             goto nomem;
         for (uint32_t i = 0; i < rec->n_in; i++) {
             ft_query_txrec_in *in = &rec->in[i];
+            memset(in->prev_txid, 0, 32);
             if (!rd_u64c(&r, &in->prev_tx) || !rd_u32c(&r, &in->prev_vout) ||
-                !rd_u64c(&r, &in->out_id) || !rd_u64c(&r, &in->value) || !rd_u64c(&r, &in->addr_id))
+                !rd_u64c(&r, &in->out_id))
                 goto fail;
+            if (in->out_id == FT_QUERY_OUT_UNRESOLVED) {
+                /* unresolved (partial index): the spent txid instead of value and address */
+                in->value = in->addr_id = 0;
+                if (in->prev_tx != 0 || !ft_reader_copy(&r, in->prev_txid, 32))
+                    goto fail;
+            } else if (!rd_u64c(&r, &in->value) || !rd_u64c(&r, &in->addr_id)) {
+                goto fail;
+            }
         }
     }
     if (rec->n_out) {
@@ -511,9 +524,17 @@ ft_status ft_query_tx_view(ft_store *st, uint8_t chain, const uint8_t txid[32],
         ft_query_input *vi = &view->inputs[i];
         vi->value = in->value;
         vi->prev_vout = in->prev_vout;
+        if (in->out_id == FT_QUERY_OUT_UNRESOLVED) {
+            /* a partial index never saw the spent output: txid and vout only */
+            vi->unresolved = 1;
+            vi->script_type = 0xff;
+            memcpy(vi->prev_txid, in->prev_txid, 32);
+            view->n_unresolved++;
+            continue;
+        }
         in_total += in->value;
         /* The spent output's txid and script type come from its transaction's record. */
-        if (i == 0 || in->prev_tx != prev.tx_id) {
+        if (!prev.out || in->prev_tx != prev.tx_id) {
             ft_query_txrec_release(&prev);
             rc = ft_query_txrec_get(st, chain, in->prev_tx, &prev, err);
             if (rc != FT_OK)
@@ -564,7 +585,7 @@ ft_status ft_query_tx_view(ft_store *st, uint8_t chain, const uint8_t txid[32],
         memcpy(vo->spent_by_txid, by.txid, 32);
         ft_query_txrec_release(&by);
     }
-    if (!rec.coinbase && in_total < out_total) {
+    if (!rec.coinbase && !view->n_unresolved && in_total < out_total) {
         rc = ft_err_set(err, FT_ERR_CORRUPT,
                         "index '%s' is inconsistent: tx %llu pays more than it spends",
                         ft_store_path(st), (unsigned long long)tx_id);
@@ -577,7 +598,7 @@ ft_status ft_query_tx_view(ft_store *st, uint8_t chain, const uint8_t txid[32],
     }
     view->input_total = (uint64_t)in_total;
     view->output_total = (uint64_t)out_total;
-    view->fee = rec.coinbase ? 0 : (uint64_t)(in_total - out_total);
+    view->fee = rec.coinbase || view->n_unresolved ? 0 : (uint64_t)(in_total - out_total);
     rc = FT_OK;
 out:
     ft_query_txrec_release(&rec);

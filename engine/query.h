@@ -55,6 +55,8 @@ typedef struct ft_query_chainrec {
     uint64_t next_tx; /* ids the next block will use */
     uint64_t next_out;
     uint64_t next_addr; /* address ids start at 1; 0 means "no address" */
+    uint32_t first_height; /* first indexed block: 0 = full index; > 0 = partial index, whose
+                            * inputs spending outputs it never saw are unresolved */
 } ft_query_chainrec;
 
 /* One block. next_out and next_addr are the counters when the block began (its first output
@@ -69,12 +71,19 @@ typedef struct ft_query_blockrec {
     uint64_t next_addr;
 } ft_query_blockrec;
 
+/* The out id of an UNRESOLVED input: in a partial index (first_height > 0), an input that
+ * spends an output of a transaction the index never saw (created before first_height). Such
+ * an input has no spend record and no history row; its prev_tx, value and addr_id are 0 (the
+ * value is unknown) and prev_txid names the spent output's transaction. */
+#define FT_QUERY_OUT_UNRESOLVED UINT64_MAX
+
 typedef struct ft_query_txrec_in {
     uint64_t prev_tx; /* tx id of the spent output's transaction */
     uint32_t prev_vout;
-    uint64_t out_id; /* the spent output */
+    uint64_t out_id; /* the spent output, or FT_QUERY_OUT_UNRESOLVED */
     uint64_t value;
-    uint64_t addr_id; /* 0: no address */
+    uint64_t addr_id;       /* 0: no address */
+    uint8_t prev_txid[32]; /* only for an unresolved input (internal byte order) */
 } ft_query_txrec_in;
 
 typedef struct ft_query_txrec_out {
@@ -136,6 +145,8 @@ typedef struct ft_query_input {
     uint64_t value;
     uint8_t prev_txid[32]; /* the spent output: prev_txid:prev_vout */
     uint32_t prev_vout;
+    int unresolved; /* 1: spends an output a partial index never saw: address, type and
+                     * value unknown (addr.len 0, value 0, script_type 0xff) */
 } ft_query_input;
 
 typedef struct ft_query_output {
@@ -154,8 +165,9 @@ typedef struct ft_query_txview {
     uint8_t block_hash[32];
     int64_t time;
     int coinbase;
-    uint64_t fee;         /* 0 for a coinbase */
-    uint64_t input_total; /* 0 for a coinbase */
+    uint64_t fee;         /* 0 for a coinbase, and when n_unresolved > 0 (fee unknown) */
+    uint64_t input_total; /* 0 for a coinbase; the resolved inputs only when n_unresolved */
+    uint32_t n_unresolved; /* inputs whose value is unknown (partial index): fee unknown */
     uint64_t output_total;
     uint32_t n_in;     /* serialised input count (a coinbase has 1 and no inputs[]) */
     uint32_t n_inputs; /* entries in inputs[] */

@@ -25,6 +25,8 @@
  * Invariants: on any error the staged batch is dropped, so the index is exactly as at the last
  * commit; a block is appended only when its prev is the ledger's tip (the ledger checks it
  * too); heights never skip (no gaps: --from above tip+1 on a non-empty index is refused).
+ * --from N > 0 on an empty index makes a partial index (engine/ledger.h): the ledger records N
+ * and resolves what it can; inputs spending txs before N are stored unresolved.
  */
 #include "chains/bitcoin/indexer.h"
 
@@ -230,8 +232,9 @@ ft_status ft_btc_index_rpc(ft_store *st, const ft_btc_rpc_opts *rpc, const ft_bt
         start = from == FT_BTC_HEIGHT_NONE ? 0 : from;
         if (start > 0)
             ft_log(FT_LOG_WARN,
-                   "index starts at block %u, not at genesis: outputs created before it are "
-                   "unknown to the index",
+                   "partial index from block %u, not from genesis: inputs spending outputs "
+                   "created before it are recorded unresolved (value unknown), and address "
+                   "totals count only what the index sees",
                    start);
     } else {
         if (from != FT_BTC_HEIGHT_NONE && from > tip.height + 1) {

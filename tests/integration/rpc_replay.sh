@@ -7,8 +7,11 @@
 #  - reorganisations, scripted by the server (synthetic blocks on top of the fixtures): one
 #    during a run (caught by the prev check), one between runs (caught at start), and a node
 #    that is merely behind the index (no rollback); each index ends equal to a fresh one;
-#  - --from 50000 on an empty index; block 50001 spends outputs older than the index: exit 2,
-#    index unchanged; 50001..50002 compared at the decode level instead;
+#  - --from 50000 on an empty index (a partial index): 50000..50002 index (in two runs, equal
+#    to one run), every tx equals bitcoin-etl's expected_transactions.json; the inputs of
+#    50001 spend outputs older than the index: unresolved (address, value null), fee null,
+#    text output says why; address totals count only what the index saw; the raw blocks
+#    are also compared at the decode level;
 #  - faults: timeout, HTTP 500, unreachable -> exit 1; truncated JSON, JSON-RPC error -> exit
 #    2; each with one "error:" line naming the call, and the index digest unchanged although a
 #    block was staged; flaky 500s -> retried, success;
@@ -97,6 +100,11 @@ const fs = require('fs');
 const got = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const exp = JSON.parse(fs.readFileSync(process.argv[3], 'utf8'));
 const mode = process.argv[4]; // "index" (fundtrace tx) or "decode" (a tx of decode block)
+// with a 5th argument (a file of the txids a partial index holds, one per line): an input
+// whose spent tx is not among them must be unresolved (address and value null, fee null)
+const known = process.argv[5] ?
+  new Set(fs.readFileSync(process.argv[5], 'utf8').split('\n').filter(Boolean)) : null;
+let unresolved = 0;
 const sat = (s) => {              // "50.00000000" -> 5000000000n, exactly
   const m = /^(\d+)\.(\d{8})$/.exec(s);
   if (!m) throw new Error(`bad amount '${s}'`);
@@ -127,24 +135,39 @@ ins.forEach((x, i) => {
   if (!g) return;
   eq(`input ${i} txid`, g.txid, x.spent_transaction_hash);
   eq(`input ${i} vout`, g.vout, x.spent_output_index);
-  if (mode === 'index') {
+  if (mode === 'index' && known && !known.has(x.spent_transaction_hash)) {
+    unresolved++;
+    eq(`input ${i} unresolved`, g.unresolved, true);
+    eq(`input ${i} value`, g.value, null);
+    eq(`input ${i} address`, g.address, null);
+    eq(`input ${i} type`, g.type, 'unknown');
+  } else if (mode === 'index') {
+    if (known) eq(`input ${i} unresolved`, g.unresolved, false);
     if (x.value !== null) eq(`input ${i} value`, sat(g.value), x.value);
     if (x.addresses && x.addresses.length === 1) eq(`input ${i} address`, g.address, x.addresses[0]);
   }
 });
+if (mode === 'index' && known && unresolved > 0) {
+  eq('fee', got.fee, null);
+  eq('input_value', got.input_value, null);
+} else if (mode === 'index' && known) {
+  eq('fee', sat(got.fee), exp.fee);
+  eq('input_value', sat(got.input_value), exp.input_value);
+}
 console.log(bad.length ? bad.join('; ') : 'ok');
 EOF
 
-# check_block_txs DB EXPECTED_FILE: every expected tx through `fundtrace --json tx`
+# check_block_txs DB EXPECTED_FILE [KNOWN_TXIDS]: every expected tx through `fundtrace --json
+# tx`; KNOWN_TXIDS for a partial index (the txids it holds: other spent txs are unresolved)
 check_block_txs() {
-    local db=$1 file=$2
+    local db=$1 file=$2 known=${3:-}
     while IFS= read -r line; do
         printf '%s\n' "$line" >"$TMP/exp.json"
         local txid
         txid=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).hash)' "$TMP/exp.json")
         if run 0 --db "$db" --json tx "$txid"; then
             local res
-            res=$(node "$TMP/compare_tx.js" "$TMP/out" "$TMP/exp.json" index 2>&1 || true)
+            res=$(node "$TMP/compare_tx.js" "$TMP/out" "$TMP/exp.json" index $known 2>&1 || true)
             if [ "$res" = ok ]; then ok; else ko "tx $txid: $res"; fi
         fi
     done <"$file"
@@ -222,17 +245,50 @@ if run 0 --db "$TMP/between" --json index bitcoin --rpc "$URL"; then
     [ "$(digest "$TMP/between")" = "$DIGEST_B" ] && ok || ko "after the reorganisation the index differs from B"
 fi
 
-# --- blocks 50000..50002: an index that does not start at genesis ---------------------------
+# --- blocks 50000..50002: a partial index (it does not start at genesis) --------------------
 start_server --dir "$FIX/block_without_transactions" --dir "$FIX/block_with_transactions"
+EXP50K=$FIX/block_without_transactions/expected_transactions.json
+EXP5012=$FIX/stream_50001_50002/expected_transactions.json
+cat "$EXP50K" "$EXP5012" | node -e 'for (const l of require("fs").readFileSync(0, "utf8").split("\n"))
+    if (l.trim()) console.log(JSON.parse(l).hash);' >"$TMP/known50k"
+[ "$(wc -l <"$TMP/known50k")" = 5 ] && ok || ko "expected 5 txs in 50000..50002"
 DB=$TMP/db50k
 if run 0 --db "$DB" index bitcoin --rpc "$URL" --from 50000 --to 50000; then
-    check_block_txs "$DB" "$FIX/block_without_transactions/expected_transactions.json"
+    grep -q "partial index from block 50000" "$TMP/err" && ok || ko "no partial-index warning: $(cat "$TMP/err")"
+    check_block_txs "$DB" "$EXP50K" "$TMP/known50k"
 fi
-D50K=$(digest "$DB")
-# 50001 spends outputs created before 50000, which this index cannot know: refused, unchanged
-if run 2 --db "$DB" index bitcoin --rpc "$URL"; then
-    check_error "unknown prevout" "50001" "unknown output"
-    [ "$(digest "$DB")" = "$D50K" ] && ok || ko "failed run changed the index"
+# 50001 spends outputs created before 50000: the resumed run (mode from the checkpoint) records
+# those inputs unresolved instead of failing
+if run 0 --db "$DB" --json index bitcoin --rpc "$URL"; then
+    node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1]));
+        process.exit(j.blocks===2 && j.txs===4 && j.tip_height===50002 ? 0 : 1)' "$TMP/out" &&
+        ok || ko "index 50001..50002: unexpected summary $(cat "$TMP/out")"
+fi
+check_block_txs "$DB" "$EXP5012" "$TMP/known50k"
+# one run from 50000 gives the same index as the two runs
+if run 0 --db "$TMP/db50k_one" index bitcoin --rpc "$URL" --from 50000; then
+    [ "$(digest "$TMP/db50k_one")" = "$(digest "$DB")" ] && ok || ko "one partial run differs from two"
+fi
+# text output: the unresolved inputs and why the fee is unknown
+if run 0 --db "$DB" tx 7940cdde4d713e171849efc6bd89939185be270266c94e92369e3877ad89455a; then
+    grep -q '^fee      unknown (2 inputs spend outputs created before the index' "$TMP/out" &&
+        grep -q '^inputs   2, unknown BTC$' "$TMP/out" &&
+        [ "$(grep -c '(unknown: before the index)' "$TMP/out")" = 2 ] &&
+        grep -q 'from 76a8d70a757be5055f60be076b683897cadaad6b7bdf78c43e39b9d59cb4a6ea:0' "$TMP/out" &&
+        ok || ko "tx text output with unresolved inputs: $(cat "$TMP/out")"
+fi
+# address totals count only what the index saw: the sender of 7940cdde's first input (its
+# 50 BTC were received before block 50000) has no rows at all; the receiver of the coinbase
+# of 50001 has exactly that coinbase
+if run 0 --db "$DB" --json address 1DoQeKfU3dYhN9bxMpFFcVUnufCPDqSPae; then
+    node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1]));
+        process.exit(j.received==="0.00000000" && j.sent==="0.00000000" && j.tx_count===0 ? 0 : 1)' \
+        "$TMP/out" && ok || ko "address of an unresolved input: $(cat "$TMP/out")"
+fi
+if run 0 --db "$DB" --json address 1PkqKGbNLDdDJGveCcNUMV9CEFH77ADrPQ; then
+    node -e 'const j=JSON.parse(require("fs").readFileSync(process.argv[1]));
+        process.exit(j.received==="50.00000000" && j.sent==="0.00000000" && j.tx_count===1 ? 0 : 1)' \
+        "$TMP/out" && ok || ko "coinbase address of 50001: $(cat "$TMP/out")"
 fi
 # decode level: the raw blocks the server serves (getblock HASH 0) against the expectations
 for h in 50001 50002; do

@@ -13,7 +13,9 @@
  * T3:0=9; addresses X=1 Y=2 Z=3 W=4. Checked: ids, prevout resolution, spent-by, history,
  * the BIP 30 duplicate, unknown and double spends (FT_ERR_STATE, nothing written), ordering
  * rules, network check, rollback + re-append = straight run (digest), resume after
- * close/reopen with cold caches (digest), corrupt records (FT_ERR_CORRUPT).
+ * close/reopen with cold caches (digest), corrupt records (FT_ERR_CORRUPT); a partial index
+ * (blocks 2..3 into an empty store: T2's input unresolved, known-output errors still refused,
+ * rollback, reopen) and a full index that still refuses an unknown prevout.
  */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
@@ -750,10 +752,174 @@ static void test_corrupt_records(void)
     scratch_cleanup();
 }
 
+/* A partial index: blocks 2..3 appended to an empty store. T2 spends T1:0, a tx the index never
+ * saw: unresolved (no spend record, no history row, value unknown, fee unknown). T3 spends D:0
+ * (C2, in the index) and T2:2 (in the index): resolved as usual, fee 6. A known txid's missing
+ * vout or already-spent output still fails; rollback and reopen keep the mode. */
+static void test_partial_index(void)
+{
+    build_chain();
+    const char *db = scratch_db();
+    ft_store *st = open_store(db);
+    ft_ledger *lg = open_ledger(st, "main");
+    ft_err err;
+    CHECK(append_range(lg, 2, N_BLOCKS, 0));
+    ft_ledger_tip tip;
+    CHECK(ft_ledger_get_tip(lg, &tip, &err) == FT_OK && !tip.empty && tip.height == 3);
+    CHECK_EQ_U64(tip.first_height, 2);
+    ft_ledger_close(lg);
+    uint8_t d23[32];
+    digest_of(st, d23);
+
+    ft_query_chainrec cr;
+    CHECK(ft_query_chain_get(st, FT_CHAIN_BTC, &cr, &err) == FT_OK);
+    CHECK_EQ_U64(cr.first_height, 2);
+    CHECK_EQ_U64(cr.next_tx, 4);
+    CHECK_EQ_U64(cr.next_out, 6);
+
+    /* the tx record of T2 (tx id 1): its input is the sentinel with T1's txid */
+    ft_query_txrec rec;
+    CHECK(ft_query_txrec_get(st, FT_CHAIN_BTC, 1, &rec, &err) == FT_OK);
+    CHECK(rec.n_in == 1 && rec.in[0].out_id == FT_QUERY_OUT_UNRESOLVED);
+    CHECK(rec.in[0].value == 0 && rec.in[0].addr_id == 0 && rec.in[0].prev_tx == 0);
+    CHECK(rec.in[0].prev_vout == 0 && memcmp(rec.in[0].prev_txid, txid_t1, 32) == 0);
+    ft_query_txrec_release(&rec);
+
+    ft_query_txview v;
+    CHECK(ft_query_tx_view(st, FT_CHAIN_BTC, txid_t2, &v, &err) == FT_OK);
+    CHECK(v.n_inputs == 1 && v.n_unresolved == 1 && v.inputs[0].unresolved);
+    CHECK(memcmp(v.inputs[0].prev_txid, txid_t1, 32) == 0 && v.inputs[0].prev_vout == 0);
+    CHECK(v.inputs[0].addr.len == 0 && v.inputs[0].value == 0);
+    CHECK_EQ_U64(v.fee, 0);
+    CHECK_EQ_U64(v.input_total, 0);
+    CHECK_EQ_U64(v.output_total, 25);
+    CHECK(v.outputs[2].spent && memcmp(v.outputs[2].spent_by_txid, txid_t3, 32) == 0 &&
+          v.outputs[2].spent_by_vin == 1);
+    CHECK(!v.outputs[0].spent);
+    ft_query_txview_release(&v);
+    CHECK(ft_query_tx_view(st, FT_CHAIN_BTC, txid_t3, &v, &err) == FT_OK);
+    CHECK(v.n_unresolved == 0 && !v.inputs[0].unresolved && !v.inputs[1].unresolved);
+    CHECK_EQ_U64(v.inputs[0].value, 51);
+    CHECK_EQ_U64(v.inputs[1].value, 15);
+    CHECK_EQ_U64(v.fee, 6);
+    ft_query_txview_release(&v);
+
+    /* address totals count only what the index saw: Z got C3's 50, never T1's 30; X's rows are
+     * T2:0 and T3:0, no "sent" row for the unresolved input */
+    ft_addr_key z = Z, x = X;
+    ft_query_addrview av;
+    CHECK(ft_query_address_view(st, FT_CHAIN_BTC, &z, 10, &av, &err) == FT_OK);
+    CHECK(av.found && av.received == 50 && av.sent == 0 && av.n_rows == 1);
+    ft_query_addrview_release(&av);
+    CHECK(ft_query_address_view(st, FT_CHAIN_BTC, &x, 10, &av, &err) == FT_OK);
+    CHECK(av.found && av.received == 70 && av.sent == 0 && av.n_rows == 2);
+    ft_query_addrview_release(&av);
+    /* no spend record was written for the unresolved input */
+    uint64_t by_tx;
+    uint32_t by_vin;
+    CHECK(ft_query_spend_get(st, FT_CHAIN_BTC, FT_QUERY_OUT_UNRESOLVED, &by_tx, &by_vin, &err) ==
+          FT_ERR_NOTFOUND);
+
+    /* reopened (cold caches, mode from the checkpoint): block 4 */
+    lg = open_ledger(st, "main");
+    uint8_t cb4[32], t4[32], h5[32], unk[32];
+    fill(cb4, 70);
+    fill(t4, 71);
+    fill(h5, 72);
+    fill(unk, 73);
+    ft_utxo_out o4[1] = {out(5, W, 4)};
+    ft_utxo_in in4[2];
+    memset(in4, 0, sizeof in4);
+    ft_utxo_tx tx4[2] = {mktx(cb4, 1, 1, i_cb, 1, o_c3), mktx(t4, 0, 1, in4, 1, o4)};
+    ft_utxo_block b4;
+    memset(&b4, 0, sizeof b4);
+    memcpy(b4.hash, h5, 32);
+    memcpy(b4.prev, bhash[4], 32);
+    b4.height = 4;
+    b4.time = blocks[3].time + 600;
+    b4.n_tx = 2;
+    b4.txs = tx4;
+    /* a known output spent again (T2:2, spent by T3): refused */
+    memcpy(in4[0].prev_txid, txid_t2, 32);
+    in4[0].prev_vout = 2;
+    CHECK(ft_ledger_append(lg, &b4, &err) == FT_ERR_STATE);
+    CHECK(strstr(err.msg, "already spent") != NULL);
+    /* a known txid's missing vout: refused */
+    in4[0].prev_vout = 9;
+    CHECK(ft_ledger_append(lg, &b4, &err) == FT_ERR_STATE);
+    CHECK(strstr(err.msg, "unknown output") != NULL);
+    uint8_t now[32];
+    digest_of(st, now);
+    CHECK(memcmp(now, d23, 32) == 0);
+    /* an unknown txid and a known unspent output (T2:0) in one tx: unresolved + resolved */
+    memcpy(in4[0].prev_txid, unk, 32);
+    in4[0].prev_vout = 3;
+    memcpy(in4[1].prev_txid, txid_t2, 32);
+    in4[1].prev_vout = 0;
+    tx4[1] = mktx(t4, 0, 2, in4, 1, o4);
+    CHECK(ft_ledger_append(lg, &b4, &err) == FT_OK);
+    CHECK(ft_ledger_commit(lg, &err) == FT_OK);
+    CHECK(ft_query_tx_view(st, FT_CHAIN_BTC, t4, &v, &err) == FT_OK);
+    CHECK(v.n_unresolved == 1 && v.inputs[0].unresolved && !v.inputs[1].unresolved);
+    CHECK(memcmp(v.inputs[0].prev_txid, unk, 32) == 0 && v.inputs[0].prev_vout == 3);
+    CHECK_EQ_U64(v.inputs[1].value, 10);
+    CHECK_EQ_U64(v.input_total, 10);
+    CHECK_EQ_U64(v.fee, 0);
+    ft_query_txview_release(&v);
+    CHECK(ft_query_address_view(st, FT_CHAIN_BTC, &x, 10, &av, &err) == FT_OK);
+    CHECK(av.received == 70 && av.sent == 10 && av.n_rows == 3);
+    ft_query_addrview_release(&av);
+
+    /* rollback over the unresolved input gives back the index of blocks 2..3; not below 2 */
+    CHECK(ft_ledger_rollback(lg, 3, &err) == FT_OK);
+    digest_of(st, now);
+    CHECK(memcmp(now, d23, 32) == 0);
+    CHECK(ft_ledger_rollback(lg, 1, &err) == FT_ERR_STATE);
+    CHECK(strstr(err.msg, "starts at block 2") != NULL);
+    CHECK(ft_ledger_get_tip(lg, &tip, &err) == FT_OK && tip.first_height == 2);
+    ft_ledger_close(lg);
+
+    /* the chain record with its trailer: every proper prefix but the one without the trailer
+     * fails; a zero trailer is not canonical */
+    uint8_t k[2];
+    size_t kl = ft_query_key_chain(k, FT_CHAIN_BTC);
+    uint8_t *val;
+    size_t vl;
+    CHECK(ft_store_get(st, k, kl, &val, &vl, &err) == FT_OK);
+    CHECK(val[vl - 1] == 2);
+    CHECK(ft_query_chainrec_decode(&cr, val, vl, &err) == FT_OK && cr.first_height == 2);
+    CHECK(ft_query_chainrec_decode(&cr, val, vl - 1, &err) == FT_OK && cr.first_height == 0);
+    val[vl - 1] = 0;
+    CHECK(ft_query_chainrec_decode(&cr, val, vl, &err) == FT_ERR_CORRUPT);
+    free(val);
+    ft_store_close(st);
+
+    /* a full index stays strict: its chain record has no trailer, and an unknown prevout in
+     * block 1 (T1 spending a txid never seen) is refused */
+    const char *db2 = scratch_db();
+    st = open_store(db2);
+    lg = open_ledger(st, "main");
+    CHECK(append_range(lg, 0, 1, 0));
+    ft_utxo_in bad_in[1];
+    memcpy(bad_in[0].prev_txid, unk, 32);
+    bad_in[0].prev_vout = 0;
+    ft_utxo_tx bad_txs[2] = {txs[1][0], mktx(txid_t1, 0, 1, bad_in, 2, o_t1)};
+    ft_utxo_block bad = blocks[1];
+    bad.txs = bad_txs;
+    CHECK(ft_ledger_append(lg, &bad, &err) == FT_ERR_STATE);
+    CHECK(strstr(err.msg, "unknown output") != NULL);
+    CHECK(ft_ledger_get_tip(lg, &tip, &err) == FT_OK && tip.first_height == 0 && tip.height == 0);
+    ft_ledger_close(lg);
+    CHECK(ft_query_chain_get(st, FT_CHAIN_BTC, &cr, &err) == FT_OK && cr.first_height == 0);
+    ft_store_close(st);
+    scratch_cleanup();
+}
+
 FT_TEST_MAIN({"ids_and_queries", test_ids_and_queries},
              {"bad_spends_write_nothing", test_bad_spends_write_nothing},
              {"rollback_reappend", test_rollback_reappend},
              {"resume_cold_caches", test_resume_cold_caches},
              {"pipelined_commits", test_pipelined_commits},
              {"many_outputs_eviction", test_many_outputs_eviction},
-             {"corrupt_records", test_corrupt_records})
+             {"corrupt_records", test_corrupt_records},
+             {"partial_index", test_partial_index})
