@@ -9,6 +9,11 @@
  * saying whose figures they are. The engine's own trace and report join when tracing lands
  * (issue 6); until then nothing here pretends to be the engine's result.
  *
+ * When the sample has an Ethereum part (DIR/ethereum/blocks.csv: ethereum-etl CSV of an anvil
+ * scenario, datasets/sample/ethereum/README.md) it is indexed into the same DIR/index as chain
+ * `dev` and one line gives its blocks, transactions and transfers; a sample without it is
+ * still a sample (the Bitcoin part is what --sample requires).
+ *
  * The sample is found at --sample DIR, else beside the binary (<exe dir>/../datasets/sample:
  * build/fundtrace in the source tree), else ./datasets/sample.
  * Exit codes: 0 ok, 1 sample or output unreadable/unwritable, 2 malformed sample files.
@@ -23,9 +28,12 @@
 
 #include "chains/bitcoin/indexer.h"
 #include "chains/bitcoin/params.h"
+#include "chains/ethereum/etl.h"
+#include "chains/ethereum/params.h"
 #include "cli/btc_index.h"
 #include "cli/commands.h"
 #include "cli/csv_read.h"
+#include "engine/account.h"
 #include "engine/amount.h"
 #include "engine/keys.h"
 #include "engine/query.h"
@@ -40,8 +48,10 @@ const char cmd_demo_usage[] =
     "with 4 planted thefts laundered through peel chains, CoinJoins, a mixer and OTC desks).\n"
     "Today it indexes the sample into DIR/index and prints the index's counts, the incidents\n"
     "and the expected figures per incident and taint model computed by the generator's\n"
-    "reference tracer, which it also writes to DIR/summary.csv. The engine's own trace and\n"
-    "report steps join when `fundtrace trace` lands (issue 6).\n"
+    "reference tracer, which it also writes to DIR/summary.csv. The sample's Ethereum part\n"
+    "(datasets/sample/ethereum: ethereum-etl CSV of an anvil scenario) goes into the same index\n"
+    "as chain `dev`. The engine's own trace and report steps join when `fundtrace trace` lands\n"
+    "(issue 6).\n"
     "  --out DIR      output directory (default ./fundtrace-demo)\n"
     "  --sample DIR   the sample (default: datasets/sample of the source tree)\n"
     "\n"
@@ -210,11 +220,30 @@ int cmd_demo(ft_cli *cli, int argc, char **argv)
     memset(&chain, 0, sizeof chain);
     if (s == FT_OK)
         s = ft_query_chain_get(st, FT_CHAIN_BTC, &chain, &err);
+    /* 1b. the Ethereum part, when the sample has one */
+    const ft_eth_params *ethp = ft_eth_params_by_name("dev");
+    char ethdir[PATH_MAX + 128];
+    snprintf(ethdir, sizeof ethdir, "%s/ethereum", sample);
+    char eblocks[PATH_MAX + 256];
+    snprintf(eblocks, sizeof eblocks, "%s/blocks.csv", ethdir);
+    struct stat esb;
+    int has_eth = ethp && stat(eblocks, &esb) == 0;
+    ft_account_chainrec echain;
+    memset(&echain, 0, sizeof echain);
+    if (s == FT_OK && has_eth) {
+        ft_eth_index_stats estats;
+        memset(&estats, 0, sizeof estats);
+        s = ft_eth_index_etl(st, ethp, ethdir, &estats, &err);
+        if (s == FT_OK)
+            s = ft_account_chain_get(st, ethp->chain_byte, &echain, &err);
+    }
     ft_store_close(st);
     if (s != FT_OK)
         return ft_cli_fail(s, &err);
     uint64_t n_blocks = chain.has_tip ? (uint64_t)chain.tip_height + 1 : 0;
     uint64_t n_addrs = chain.next_addr > 0 ? chain.next_addr - 1 : 0;
+    uint64_t n_eth_blocks =
+        echain.has_tip ? (uint64_t)echain.tip_height - echain.first_height + 1 : 0;
 
     /* 2. the incidents */
     demo_incident *inc = NULL;
@@ -256,6 +285,15 @@ int cmd_demo(ft_cli *cli, int argc, char **argv)
         ft_cli_json_num(idx, "blocks", (double)n_blocks);
         ft_cli_json_num(idx, "txs", (double)chain.next_tx);
         ft_cli_json_num(idx, "addresses", (double)n_addrs);
+        if (has_eth) {
+            cJSON *ei = cJSON_AddObjectToObject(root, "ethereum");
+            ft_cli_json_str(ei, "path", ipath, 0);
+            ft_cli_json_str(ei, "sample", ethdir, 0);
+            ft_cli_json_str(ei, "chain", ethp->name, 0);
+            ft_cli_json_num(ei, "blocks", (double)n_eth_blocks);
+            ft_cli_json_num(ei, "txs", (double)echain.n_tx);
+            ft_cli_json_num(ei, "transfers", (double)echain.n_xfer);
+        }
         cJSON *ji = cJSON_AddArrayToObject(root, "incidents");
         for (size_t i = 0; i < n_inc; i++) {
             char a[FT_AMOUNT_STR_MAX];
@@ -275,6 +313,11 @@ int cmd_demo(ft_cli *cli, int argc, char **argv)
         printf("indexed %s/index: %llu blocks, %llu transactions, %llu addresses (regtest)\n\n",
                out, (unsigned long long)n_blocks, (unsigned long long)chain.next_tx,
                (unsigned long long)n_addrs);
+        if (has_eth)
+            printf("indexed %s/index: %llu blocks, %llu transactions, %llu transfers (%s, "
+                   "Ethereum sample '%s')\n\n",
+                   out, (unsigned long long)n_eth_blocks, (unsigned long long)echain.n_tx,
+                   (unsigned long long)echain.n_xfer, ethp->name, ethdir);
         printf("incidents (%s/incidents.csv):\n", sample);
         printf("  %-10s %-10s %-16s %5s %20s\n", "incident", "date", "attribution", "seeds",
                "stolen BTC");
@@ -333,7 +376,8 @@ int cmd_demo(ft_cli *cli, int argc, char **argv)
     }
     fprintf(f,
             "fundtrace demo output\n\n"
-            "index/        the sample chain '%s' indexed by fundtrace\n"
+            "index/        the sample chain '%s' indexed by fundtrace (with its Ethereum\n"
+            "              part, ethereum/, as chain dev when present)\n"
             "summary.csv   EXPECTED figures per incident and taint model, computed by the chain\n"
             "              generator's reference tracer (datasets/gen/reference_taint.c) and copied\n"
             "              from the sample's truth/expected_summary.csv. They are not the engine's\n"

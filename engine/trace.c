@@ -5,13 +5,15 @@
  * One track, sparse:
  *
  *     seeds ──deliver──► rec_of_out[out] = record {taint, hop, fifo tape}   (only tainted,
- *                        heap ∋ out_spent_by[out]                           unspent-later outs)
- *     pop tx t (ascending = chain order): take the records of t's inputs (clearing
+ *                        pending ∋ out_spent_by[out]                        unspent-later outs)
+ *     take the lowest pending tx t (ascending = chain order): take the records of t's inputs (clearing
  *     rec_of_out), split with the model, deliver each output's taint (terminal, threshold,
- *     hop limit, unspent, or a new record and t's spender pushed on the heap)
+ *     hop limit, unspent, or a new record and its spender made pending)
  *
- * rec_of_out (n_out) and flow_of_addr (n_addr) are dense per-thread arrays kept at NONE
- * between tracks: every record set is cleared when its spender is visited (a stored record
+ * pending is a bitset over tx ids with a cursor: a spender is always later than the tx that
+ * delivered to it, so the cursor only moves forward and a track costs n_tx/64 word reads
+ * plus its visits. rec_of_out (n_out) and flow_of_addr (n_addr) are dense per-thread arrays
+ * kept at NONE between tracks: every record set is cleared when its spender is visited (a stored record
  * always has a spender), and every flow slot is reset from the track's flow list. FIFO tapes
  * live in a per-track append-only segment arena. Invariant: a record's taint > 0 and equals
  * the tainted length of its tape (fifo).
@@ -47,8 +49,8 @@ typedef struct worker {
     uint32_t free_rec;    /* free list threaded through recs[].hop */
     ft_taint_seg *segs;
     size_t n_segs, cap_segs;
-    uint32_t *heap;
-    size_t n_heap, cap_heap;
+    uint64_t *pending;    /* n_tx bits: txs that spend a tainted output of the track */
+    size_t n_pending, lo; /* set bits; no bit is set below word lo */
     /* per-tx scratch */
     uint64_t *w, *out_t;
     size_t *off;
@@ -91,37 +93,28 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
     return 1;
 }
 
-static void heap_push(worker *w, uint32_t v)
+static void pending_add(worker *w, uint32_t t)
 {
-    size_t i = w->n_heap++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (w->heap[p] <= v)
-            break;
-        w->heap[i] = w->heap[p];
-        i = p;
+    uint64_t bit = 1ull << (t & 63);
+    size_t wd = t >> 6;
+    if (!(w->pending[wd] & bit)) {
+        w->pending[wd] |= bit;
+        w->n_pending++;
     }
-    w->heap[i] = v;
+    if (wd < w->lo)
+        w->lo = wd;
 }
 
-static uint32_t heap_pop(worker *w)
+/* The lowest pending tx, taken out of the set (n_pending > 0). */
+static uint32_t pending_pop(worker *w)
 {
-    uint32_t top = w->heap[0], last = w->heap[--w->n_heap];
-    size_t i = 0, n = w->n_heap;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && w->heap[c + 1] < w->heap[c])
-            c++;
-        if (last <= w->heap[c])
-            break;
-        w->heap[i] = w->heap[c];
-        i = c;
-    }
-    if (n)
-        w->heap[i] = last;
-    return top;
+    while (w->pending[w->lo] == 0)
+        w->lo++;
+    uint64_t x = w->pending[w->lo];
+    uint32_t t = (uint32_t)(w->lo * 64 + (size_t)__builtin_ctzll(x));
+    w->pending[w->lo] = x & (x - 1);
+    w->n_pending--;
+    return t;
 }
 
 static ft_status flow_add(worker *w, track *tr, const ctx *c, uint32_t addr, uint8_t cat,
@@ -221,9 +214,7 @@ static ft_status deliver(worker *w, track *tr, const ctx *c, uint32_t o, uint32_
         w->n_segs += n_seg;
     }
     w->rec_of_out[o] = ri;
-    if (!grow((void **)&w->heap, &w->cap_heap, w->n_heap + 1, sizeof *w->heap))
-        return FT_ERR_NOMEM;
-    heap_push(w, spender);
+    pending_add(w, spender);
     return FT_OK;
 }
 
@@ -348,7 +339,8 @@ static void run_track(worker *w, track *tr, const ctx *c, const ft_trace_seed *s
     w->n_recs = 0;
     w->free_rec = NONE;
     w->n_segs = 0;
-    w->n_heap = 0;
+    w->n_pending = 0;
+    w->lo = SIZE_MAX;
     for (size_t s = s0; s < s1 && st == FT_OK; s++) {
         uint32_t o = seeds[s].out;
         uint64_t v = g->out_value[o];
@@ -360,14 +352,8 @@ static void run_track(worker *w, track *tr, const ctx *c, const ft_trace_seed *s
         size_t n_seg = tr->model != FT_TAINT_FIFO ? 0 : x < v ? 2 : 1;
         st = deliver(w, tr, c, o, seeds[s].tx, x, 0, seg, n_seg);
     }
-    uint32_t last = NONE;
-    while (st == FT_OK && w->n_heap) {
-        uint32_t t = heap_pop(w);
-        if (t == last)
-            continue;
-        last = t;
-        st = visit(w, tr, c, t);
-    }
+    while (st == FT_OK && w->n_pending)
+        st = visit(w, tr, c, pending_pop(w));
     /* leave the dense arrays at NONE for the next track */
     for (size_t f = 0; f < tr->n_flows; f++)
         w->flow_of_addr[tr->flows[f].addr] = NONE;
@@ -375,6 +361,7 @@ static void run_track(worker *w, track *tr, const ctx *c, const ft_trace_seed *s
         /* records of an aborted track: clear every out that may still point to one */
         for (uint32_t o = 0; o < g->n_out; o++)
             w->rec_of_out[o] = NONE;
+        memset(w->pending, 0, ((size_t)g->n_tx + 63) / 64 * sizeof *w->pending);
         if (st == FT_ERR_NOMEM)
             ft_err_set(&tr->err, st, "out of memory");
         ft_err_prefix(&tr->err, "incident '%s' model '%s'", name,
@@ -400,7 +387,7 @@ static void worker_release(worker *w)
     free(w->flow_of_addr);
     free(w->recs);
     free(w->segs);
-    free(w->heap);
+    free(w->pending);
     free(w->w);
     free(w->out_t);
     free(w->off);
@@ -508,7 +495,8 @@ ft_status ft_trace_run(ft_trace_result *res, const ft_graph *g, const uint8_t *t
         memset(&w, 0, sizeof w);
         w.rec_of_out = malloc((g->n_out ? g->n_out : 1) * sizeof *w.rec_of_out);
         w.flow_of_addr = malloc((g->n_addr ? g->n_addr : 1) * sizeof *w.flow_of_addr);
-        int ok = w.rec_of_out && w.flow_of_addr;
+        w.pending = calloc(((size_t)g->n_tx + 63) / 64 + 1, sizeof *w.pending);
+        int ok = w.rec_of_out && w.flow_of_addr && w.pending;
         if (ok) {
             memset(w.rec_of_out, 0xff, (g->n_out ? g->n_out : 1) * sizeof *w.rec_of_out);
             memset(w.flow_of_addr, 0xff, (g->n_addr ? g->n_addr : 1) * sizeof *w.flow_of_addr);

@@ -3,8 +3,8 @@
  * and model at once; semantics in ARCHITECTURE.md section 5 and docs/methodology.md.
  *
  * A "track" is one (incident, model). Each track keeps its taint sparse: a record only for
- * tainted outputs that are still to be spent, and a min-heap of the transactions that spend
- * them. Because tx ids are chain order (a topological order), popping the heap visits the
+ * tainted outputs that are still to be spent, and a bitset of the transactions that spend
+ * them. Because tx ids are chain order (a topological order), taking the lowest set bit visits the
  * track's tainted transactions chronologically, each once, with all its tainted inputs
  * already known. Tracks are independent, so they run in parallel (OpenMP) and the result is
  * the same for any number of threads (each track writes only its own slots).

@@ -3,6 +3,10 @@
 #
 #  - indexes datasets/sample into OUT/index with the manifest's block and tx counts, and the
 #    index answers (`tx` of an incident seed shows the seed's value);
+#  - indexes the Ethereum sample (datasets/sample/ethereum) into the same index as chain dev
+#    and prints one line with its block, tx (= the CSV rows) and transfer counts (= the rows of
+#    `export eth-transfers`), and the index answers for the theft tx; a sample without the
+#    Ethereum part still runs, without that line;
 #  - prints the incidents with their stolen amounts (sums of incidents.csv) and the reference's
 #    expected figures, clearly marked as not the engine's;
 #  - OUT/summary.csv is byte-identical to truth/expected_summary.csv, OUT/README.txt says so;
@@ -27,6 +31,18 @@ blocks=$(sed -n 's/.*"blocks": \([0-9]*\),.*/\1/p' "$SAMPLE/truth/manifest.json"
 txs=$(sed -n 's/.*"txs": \([0-9]*\),.*/\1/p' "$SAMPLE/truth/manifest.json")
 grep -q "^indexed $TMP/out/index: $blocks blocks, $txs transactions, [0-9]* addresses (regtest)$" "$TMP/demo.out" && ok ||
     ko "index line: $(grep indexed "$TMP/demo.out")"
+# the Ethereum sample: one line, counts = its CSV rows and the exported transfer rows
+eblocks=$(($(wc -l <"$SAMPLE/ethereum/blocks.csv") - 1))
+etxs=$(($(wc -l <"$SAMPLE/ethereum/transactions.csv") - 1))
+exfers=$(($("$FT" --db "$TMP/out/index" export eth-transfers --chain dev | wc -l) - 1))
+[ "$exfers" -gt "$etxs" ] && ok || ko "only $exfers transfers exported from the demo index"
+[ "$(grep -c '^indexed .*(dev, Ethereum sample' "$TMP/demo.out")" = 1 ] &&
+    grep -q "^indexed $TMP/out/index: $eblocks blocks, $etxs transactions, $exfers transfers (dev, Ethereum sample '.*/ethereum')$" "$TMP/demo.out" && ok ||
+    ko "ethereum line: $(grep 'indexed' "$TMP/demo.out")"
+theft=$(sed -n 2p "$SAMPLE/ethereum/incidents.csv" | cut -d, -f4)
+"$FT" --db "$TMP/out/index" --json tx "$theft" --chain dev >"$TMP/etx.json" 2>"$TMP/etx.err" &&
+    python3 -c "import json,sys; t=json.load(open(sys.argv[1])); assert t['transfers'][-1]['value'] == '50.000000000000000000', t" "$TMP/etx.json" && ok ||
+    ko "ethereum theft tx: $(cat "$TMP/etx.json" "$TMP/etx.err")"
 # stolen per incident = sum of its seed amounts
 while read -r inc; do
     sat=$(awk -F, -v i="$inc" '$1 == i { split($6, p, "."); s += p[1] * 100000000 + p[2] } END { printf "%d.%08d", int(s / 100000000), s % 100000000 }' "$SAMPLE/incidents.csv")
@@ -56,7 +72,17 @@ d = json.load(open(sys.argv[1]))
 assert d['index']['blocks'] == int(sys.argv[2]) and d['index']['txs'] == int(sys.argv[3])
 assert len(d['incidents']) == 4 and len(d['expected']) == 12
 assert 'not the engine' in d['expected_source']
-" "$TMP/demo2.out" "$blocks" "$txs" && ok || ko "json: $(head -c 300 "$TMP/demo2.out")"
+e = d['ethereum']
+assert e['chain'] == 'dev' and e['blocks'] == int(sys.argv[4]) and e['txs'] == int(sys.argv[5]) and e['transfers'] == int(sys.argv[6]), e
+" "$TMP/demo2.out" "$blocks" "$txs" "$eblocks" "$etxs" "$exfers" && ok || ko "json: $(head -c 300 "$TMP/demo2.out")"
+
+# a sample without the Ethereum part: no Ethereum line, no "ethereum" object
+mkdir -p "$TMP/btconly"
+cp -r "$SAMPLE/blocks" "$SAMPLE/incidents.csv" "$SAMPLE/truth" "$TMP/btconly/"
+rc=0
+"$FT" demo --out "$TMP/o4" --sample "$TMP/btconly" >"$TMP/b.out" 2>"$TMP/b.err" || rc=$?
+[ "$rc" = 0 ] && ! grep -q 'Ethereum' "$TMP/b.out" && grep -q "^indexed $TMP/o4/index: $blocks blocks" "$TMP/b.out" && ok ||
+    ko "bitcoin-only sample: exit $rc: $(cat "$TMP/b.err" "$TMP/b.out")"
 
 # errors
 rc=0

@@ -15,6 +15,7 @@
 # 4. bad input: malformed incidents row (exit 2, names the line, digest unchanged), unknown
 #    model and reserved model (129), seed not in the index (exit 2, nothing written), formula
 #    injection in an incident id comes out inert, --max-hops 0.
+# 5. address seeds (uncapped, capped at the row's amount, nothing received after the date).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
@@ -179,6 +180,34 @@ run hops0 --db "$DB" trace --all --model fifo --max-hops 0 --out "$TMP/h0"
 rc_is hops0 0
 grep -q '^gen-2,fifo,bitcoin,BTC,276.75721372,0.00000000,0.00000000,0.00000000,0.00000000,0.00000000,0.00000000,0.00000000,276.75721372$' "$TMP/h0/summary.csv" && ok ||
     ko "hops0: $(grep '^gen-2' "$TMP/h0/summary.csv")"
+
+# 5. address seeds: the thief address of gen-1's first seed received only that output, so an
+#    address seed equals the txid:vout seed; capped at 5 BTC it seeds 5 BTC; after its last
+#    receipt it seeds nothing (exit 2)
+cat >"$TMP/addr.csv" <<'CSV'
+incident,date,chain,seed,asset,amount,attribution,source
+addr-1,2024-01-04,bitcoin,mmrEhTAou4i4NPTGFBC3GB7KKEyoavuA66,BTC,,x,test
+out-1,2024-01-04,bitcoin,05945c9e88b4670370fc8d86a78091b0797194153c2d775772faf4c59fa8429b:0,BTC,,x,test
+addr-cap,2024-01-04,bitcoin,mmrEhTAou4i4NPTGFBC3GB7KKEyoavuA66,BTC,5,x,test
+late,2024-01-05,bitcoin,mmrEhTAou4i4NPTGFBC3GB7KKEyoavuA66,BTC,,x,test
+CSV
+cp -r "$DB" "$TMP/db5"
+run a_imp --db "$TMP/db5" incidents import "$TMP/addr.csv"
+rc_is a_imp 0
+for i in addr-1 out-1 addr-cap; do
+    run "a_$i" --db "$TMP/db5" trace --incident "$i" --out "$TMP/a_$i"
+    rc_is "a_$i" 0
+done
+for f in summary.csv flows.csv; do
+    cmp -s <(cut -d, -f2- "$TMP/a_addr-1/$f") <(cut -d, -f2- "$TMP/a_out-1/$f") && ok || ko "address seed $f differs from the outpoint seed"
+done
+grep -q '^addr-1,haircut,bitcoin,BTC,9.23046228,' "$TMP/a_addr-1/summary.csv" && ok || ko "addr-1: $(cat "$TMP/a_addr-1/summary.csv")"
+grep -q '^addr-cap,haircut,bitcoin,BTC,5.00000000,2.68665177,0.00000000,0.00000000,2.10845457,0.20481999,0.00007367,0.00000000,0.00000000$' "$TMP/a_addr-cap/summary.csv" && ok ||
+    ko "addr-cap: $(cat "$TMP/a_addr-cap/summary.csv")"
+run a_late --db "$TMP/db5" trace --incident late --out "$TMP/a_late"
+rc_is a_late 2
+one_error_line a_late
+grep -q "received nothing from 2024-01-05 on" "$TMP/a_late.err" && ok || ko "a_late: $(cat "$TMP/a_late.err")"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,0 +1,196 @@
+/*
+ * bench_trace.c — taint propagation throughput on an indexed chain against plain
+ * reachability over the same graph from the same seeds (use a generated chain of at least
+ * 1M txs: fundtrace-gen --txs 1000000 --unsigned, fundtrace index bitcoin, fundtrace
+ * incidents import DIR/truth/incidents.csv).
+ *
+ *     [FT_BENCH_MODELS=mask] bench_trace DB [--runs N]
+ *
+ * Both sides follow every tainted output to its spender with no terminals and no hop limit,
+ * so they visit the same transactions: the BFS once per incident (a visited bit per tx,
+ * a FIFO queue), the tracer once per (incident, model) with all three models. Prints, for 1
+ * and 2 OpenMP threads, min/median/max seconds, (track, tx) visits per second at the median,
+ * and the ratio trace time / BFS time (the issue's target: within 3x). Only txid and
+ * txid:vout seeds are used (address seeds need the chain's address codec; at most 64
+ * outputs of a txid seed).
+ */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/graph.h"
+#include "engine/hex.h"
+#include "engine/incidents.h"
+#include "engine/keys.h"
+#include "engine/labels.h"
+#include "engine/query.h"
+#include "engine/trace.h"
+
+#include "engine/banned.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Plain reachability: txs reachable from the seeds of incident inc. Returns visits. */
+static uint64_t bfs(const ft_graph *g, const ft_trace_seed *s, size_t n, uint32_t inc,
+                    uint8_t *seen, uint32_t *queue)
+{
+    size_t head = 0, tail = 0;
+    uint64_t visits = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i].incident != inc)
+            continue;
+        uint32_t t = g->out_spent_by[s[i].out];
+        if (t != FT_GRAPH_NONE && !seen[t]) {
+            seen[t] = 1;
+            queue[tail++] = t;
+        }
+    }
+    while (head < tail) {
+        uint32_t t = queue[head++];
+        visits++;
+        for (uint32_t o = g->out_off[t]; o < g->out_off[t + 1]; o++) {
+            uint32_t x = g->out_spent_by[o];
+            if (x != FT_GRAPH_NONE && !seen[x]) {
+                seen[x] = 1;
+                queue[tail++] = x;
+            }
+        }
+    }
+    for (size_t i = 0; i < tail; i++)
+        seen[queue[i]] = 0;
+    return visits;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_trace DB [--runs N]\n");
+        return 129;
+    }
+    int runs = 5;
+    if (argc >= 4 && strcmp(argv[2], "--runs") == 0)
+        runs = atoi(argv[3]) > 0 ? atoi(argv[3]) : 5;
+    ft_err err;
+    ft_err_clear(&err);
+    ft_store *st = NULL;
+    if (ft_store_open(&st, argv[1], FT_STORE_READ, &err) != FT_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return 1;
+    }
+    ft_graph g;
+    double t0 = now();
+    if (ft_graph_load_utxo(&g, st, FT_CHAIN_BTC, &err) != FT_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        ft_store_close(st);
+        return 1;
+    }
+    double t_load = now() - t0;
+    ft_incident_set set;
+    memset(&set, 0, sizeof set);
+    if (ft_incidents_scan(st, FT_CHAIN_BTC, &set, &err) != FT_OK || set.n == 0) {
+        fprintf(stderr, "error: no incidents in the index %s\n", err.msg);
+        ft_store_close(st);
+        return 1;
+    }
+    ft_trace_seed *seeds = calloc(set.n * 64 + 1, sizeof *seeds);
+    const char **names = calloc(set.n, sizeof *names);
+    size_t n_seeds = 0, n_inc = 0;
+    for (size_t i = 0; i < set.n && seeds && names; i++) {
+        if (n_inc == 0 || strcmp(names[n_inc - 1], set.v[i].incident) != 0)
+            names[n_inc++] = set.v[i].incident;
+        uint32_t vout = 0;
+        int kind = ft_incidents_seed_kind(set.v[i].seed, &vout);
+        uint8_t txid[32];
+        uint64_t tx;
+        if (kind == 0 || !ft_hex_decode_rev(txid, 32, set.v[i].seed, 64) ||
+            ft_query_tx_id(st, FT_CHAIN_BTC, txid, &tx, &err) != FT_OK || tx >= g.n_tx)
+            continue;
+        uint32_t t = (uint32_t)tx, k0 = kind == 2 ? vout : 0,
+                 k1 = kind == 2 ? vout + 1 : ft_graph_n_out(&g, t);
+        for (uint32_t k = k0; k < k1 && k < ft_graph_n_out(&g, t) && k - k0 < 64; k++) {
+            seeds[n_seeds].incident = (uint32_t)(n_inc - 1);
+            seeds[n_seeds].tx = t;
+            seeds[n_seeds].out = g.out_off[t] + k;
+            seeds[n_seeds].amount = 0;
+            n_seeds++;
+        }
+    }
+    uint8_t *cat = malloc(g.n_addr ? g.n_addr : 1);
+    if (!seeds || !names || !cat) {
+        fprintf(stderr, "error: out of memory\n");
+        return 1;
+    }
+    memset(cat, FT_CAT_NONE, g.n_addr ? g.n_addr : 1);
+    printf("graph: %u txs, %u outputs, %u addresses, loaded in %.3f s; %zu incidents, %zu seed "
+           "outputs\n",
+           g.n_tx, g.n_out, g.n_addr, t_load, n_inc, n_seeds);
+    /* FT_BENCH_MODELS: a bit mask of the models to run (default 7: all three) */
+    unsigned models = 7u;
+    if (getenv("FT_BENCH_MODELS") && atoi(getenv("FT_BENCH_MODELS")) > 0)
+        models = (unsigned)atoi(getenv("FT_BENCH_MODELS")) & 7u;
+    double *tb = calloc((size_t)runs, sizeof *tb), *tt = calloc((size_t)runs, sizeof *tt);
+    for (int threads = 1; threads <= 2; threads++) {
+        omp_set_num_threads(threads);
+        uint64_t bfs_visits = 0, trace_visits = 0;
+        for (int r = 0; r < runs; r++) {
+            double a = now();
+            uint64_t v = 0;
+#pragma omp parallel
+            {
+                uint8_t *sn = calloc(g.n_tx ? g.n_tx : 1, 1);
+                uint32_t *q = malloc((g.n_tx ? g.n_tx : 1) * sizeof *q);
+#pragma omp for schedule(dynamic, 1) reduction(+ : v)
+                for (size_t i = 0; i < n_inc; i++)
+                    if (sn && q)
+                        v += bfs(&g, seeds, n_seeds, (uint32_t)i, sn, q);
+                free(sn);
+                free(q);
+            }
+            tb[r] = now() - a;
+            bfs_visits = v;
+            ft_trace_result res;
+            ft_trace_opts o = {models, FT_TRACE_NO_HOP_LIMIT, 0};
+            a = now();
+            if (ft_trace_run(&res, &g, cat, NULL, seeds, n_seeds, names, n_inc, &o, &err) !=
+                FT_OK) {
+                fprintf(stderr, "error: %s\n", err.msg);
+                return 1;
+            }
+            tt[r] = now() - a;
+            trace_visits = res.tx_visited;
+            ft_trace_result_release(&res);
+        }
+        qsort(tb, (size_t)runs, sizeof *tb, cmp_d);
+        qsort(tt, (size_t)runs, sizeof *tt, cmp_d);
+        double mb = tb[runs / 2], mt = tt[runs / 2];
+        printf("threads %d: bfs   min %.4f median %.4f max %.4f s, %llu tx visits, %.0f visits/s\n",
+               threads, tb[0], mb, tb[runs - 1], (unsigned long long)bfs_visits,
+               mb > 0 ? (double)bfs_visits / mb : 0.0);
+        printf("threads %d: trace min %.4f median %.4f max %.4f s, %llu (track, tx) visits "
+               "(3 models), %.0f visits/s; trace/bfs time %.2fx\n",
+               threads, tt[0], mt, tt[runs - 1], (unsigned long long)trace_visits,
+               mt > 0 ? (double)trace_visits / mt : 0.0, mb > 0 ? mt / mb : 0.0);
+    }
+    free(tb);
+    free(tt);
+    free(cat);
+    free(seeds);
+    free(names);
+    ft_incident_set_release(&set);
+    ft_graph_release(&g);
+    ft_store_close(st);
+    return 0;
+}
