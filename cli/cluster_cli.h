@@ -45,7 +45,4 @@ int ft_cli_cluster_opts(const char *cmd, const char *heuristics, const char *gua
 int ft_cli_export_cluster_table(ft_cli *cli, const char *what, const char *chain,
                                 const char *out_path);
 
-/* Writes one CSV cell (RFC 4180 quoting; a cell starting with = + - @ tab or CR gets a ').*/
-void ft_cli_csv_cell(FILE *f, const char *s);
-
 #endif

@@ -26,6 +26,7 @@
 #include "engine/log.h"
 #include "engine/reader.h"
 #include "engine/query.h"
+#include "engine/csv.h"
 #include "heuristics/registry.h"
 
 #include "engine/banned.h"
@@ -63,26 +64,6 @@ void cmd_cluster_help_extra(FILE *out)
 }
 
 /* ---- shared helpers ------------------------------------------------------------------------ */
-
-void ft_cli_csv_cell(FILE *f, const char *s)
-{
-    int lead = s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-               s[0] == '\r';
-    int quote = lead || strpbrk(s, ",\"\r\n") != NULL;
-    if (!quote) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    if (lead)
-        fputc('\'', f);
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            fputc('"', f);
-        fputc(*p, f);
-    }
-    fputc('"', f);
-}
 
 ft_status ft_cli_label_resolve(void *net, const char *chain, const char *address,
                                uint8_t *chain_byte, ft_addr_key *key, ft_err *err)
@@ -518,11 +499,11 @@ static int export_labels(ft_cli *cli, FILE *out)
         for (size_t i = 0; s == FT_OK && i < set.n; i++) {
             const ft_label *l = &set.v[i];
             fputs(c == 0 ? "bitcoin," : "ethereum,", out);
-            ft_cli_csv_cell(out, l->addr_text);
+            ft_csv_cell(out, l->addr_text);
             fputc(',', out);
-            ft_cli_csv_cell(out, l->entity);
+            ft_csv_cell(out, l->entity);
             fprintf(out, ",%s,", ft_label_cat_name(l->category));
-            ft_cli_csv_cell(out, l->source);
+            ft_csv_cell(out, l->source);
             fputc(',', out);
             if (l->confidence != FT_LABEL_NO_CONFIDENCE)
                 fprintf(out, "%u", l->confidence);

@@ -38,6 +38,7 @@
 #include "engine/query.h"
 #include "engine/timefmt.h"
 #include "engine/trace.h"
+#include "engine/csv.h"
 
 #include "engine/banned.h"
 
@@ -111,7 +112,7 @@ static ft_status write_csvs(const char *dir, const ft_trace_result *res, const c
             if (!(models >> m & 1u))
                 continue;
             const ft_trace_summary *s = &res->summary[i * FT_TAINT_MODELS + (size_t)m];
-            ft_cli_csv_cell(f, names[i]);
+            ft_csv_cell(f, names[i]);
             fprintf(f, ",%s,bitcoin,BTC", ft_taint_model_get(m)->name);
             const ft_u128 v[9] = {s->stolen,  s->to_exchange, s->to_mixer,
                                   s->to_bridge, s->to_other, s->unspent,
@@ -136,12 +137,12 @@ static ft_status write_csvs(const char *dir, const ft_trace_result *res, const c
           f);
     for (size_t r = 0; r < n_rows; r++) {
         const ft_trace_flow *x = rows[r].f;
-        ft_cli_csv_cell(f, names[x->incident]);
+        ft_csv_cell(f, names[x->incident]);
         fprintf(f, ",%s,bitcoin,BTC,%s,", ft_taint_model_get((int)x->model)->name,
                 ft_label_cat_name(x->category));
-        ft_cli_csv_cell(f, x->entity != FT_GRAPH_NONE ? entity_name[x->entity] : "");
+        ft_csv_cell(f, x->entity != FT_GRAPH_NONE ? entity_name[x->entity] : "");
         fputc(',', f);
-        ft_cli_csv_cell(f, rows[r].addr);
+        ft_csv_cell(f, rows[r].addr);
         fputc(',', f);
         put_amount(f, x->amount);
         fprintf(f, ",,%u,", x->hops);

@@ -5,6 +5,7 @@
 #include "engine/amount.h"
 #include "engine/arena.h"
 #include "engine/buf.h"
+#include "engine/csv.h"
 #include "engine/hash.h"
 #include "engine/hex.h"
 #include "engine/reader.h"
@@ -178,6 +179,37 @@ static void test_arena_and_buf(void)
     ft_buf_release(&b);
 }
 
+static void check_cell(const char *in, const char *want)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    ft_csv_cell(f, in);
+    fclose(f);
+    CHECK_STR(buf, want);
+    free(buf);
+}
+
+static void test_csv_cells(void)
+{
+    check_cell("Binance", "Binance");
+    check_cell("", "");
+    check_cell("a,b", "\"a,b\"");
+    check_cell("say \"hi\"", "\"say \"\"hi\"\"\"");
+    check_cell("line\nbreak", "\"line\nbreak\"");
+    /* formula injection: made inert with a leading quote, inside quotes */
+    check_cell("=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\"");
+    check_cell("+1", "\"'+1\"");
+    check_cell("-1", "\"'-1\"");
+    check_cell("@SUM(A1)", "\"'@SUM(A1)\"");
+    check_cell("\tx", "\"'\tx\"");
+    check_cell("\rx", "\"'\rx\"");
+}
+
 FT_TEST_MAIN({"reader_bounds", test_reader_bounds}, {"compact_size", test_compact_size},
              {"hex", test_hex}, {"amounts", test_amounts}, {"hashes", test_hashes},
-             {"merkle", test_merkle}, {"arena_and_buf", test_arena_and_buf})
+             {"merkle", test_merkle}, {"arena_and_buf", test_arena_and_buf},
+             {"csv_cells", test_csv_cells})
