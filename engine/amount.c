@@ -21,14 +21,11 @@ size_t ft_u128_format(char *out, ft_u128 v)
     return n;
 }
 
-size_t ft_amount_format(char *out, ft_u128 v, unsigned decimals)
+size_t ft_amount_point(char *out, const char *digits, size_t n, unsigned decimals)
 {
-    char digits[40];
-    size_t n = ft_u128_format(digits, v);
-    if (decimals > 38)
-        decimals = 38;
     if (decimals == 0) {
-        memcpy(out, digits, n + 1);
+        memcpy(out, digits, n);
+        out[n] = '\0';
         return n;
     }
     size_t pos = 0;
@@ -48,6 +45,13 @@ size_t ft_amount_format(char *out, ft_u128 v, unsigned decimals)
     }
     out[pos] = '\0';
     return pos;
+}
+
+size_t ft_amount_format(char *out, ft_u128 v, unsigned decimals)
+{
+    char digits[40];
+    size_t n = ft_u128_format(digits, v);
+    return ft_amount_point(out, digits, n, decimals > 38 ? 38 : decimals);
 }
 
 int ft_u128_add(ft_u128 *out, ft_u128 a, ft_u128 b)

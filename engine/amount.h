@@ -35,6 +35,12 @@ ft_status ft_amount_parse(ft_u128 *out, const char *s, unsigned decimals) FT_WAR
 int ft_u128_add(ft_u128 *out, ft_u128 a, ft_u128 b) FT_WARN_UNUSED;
 int ft_u128_mul(ft_u128 *out, ft_u128 a, ft_u128 b) FT_WARN_UNUSED;
 
+/* Writes the n decimal digits of a base-unit amount (digits, no sign, no leading zeros except
+ * a lone "0") as units text with exactly `decimals` fraction digits: ("5", 1, 8) gives
+ * "0.00000005". out needs n + decimals + 3 bytes. Returns the length written. Shared by the
+ * u128 and u256 formatters. */
+size_t ft_amount_point(char *out, const char *digits, size_t n, unsigned decimals);
+
 /* Decimal text of a u128 (no point). Returns the length written. */
 size_t ft_u128_format(char *out, ft_u128 v);
 

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "engine/amount.h"
+
 #include "engine/banned.h"
 
 int ft_u256_is_zero(const ft_u256 *a)
@@ -194,29 +196,7 @@ size_t ft_u256_format(char *out, const ft_u256 *a, unsigned decimals)
 {
     char dec[FT_U256_DEC_MAX];
     size_t n = ft_u256_to_dec(dec, a);
-    if (decimals == 0) {
-        memcpy(out, dec, n + 1);
-        return n;
-    }
-    if (decimals > 77)
-        decimals = 77;
-    size_t o = 0;
-    if (n <= decimals) {
-        out[o++] = '0';
-        out[o++] = '.';
-        for (size_t i = n; i < decimals; i++)
-            out[o++] = '0';
-        memcpy(out + o, dec, n);
-        o += n;
-    } else {
-        memcpy(out, dec, n - decimals);
-        o = n - decimals;
-        out[o++] = '.';
-        memcpy(out + o, dec + n - decimals, decimals);
-        o += decimals;
-    }
-    out[o] = '\0';
-    return o;
+    return ft_amount_point(out, dec, n, decimals > 77 ? 77 : decimals);
 }
 
 size_t ft_u256_to_hex(char *out, const ft_u256 *a)
