@@ -48,6 +48,12 @@ typedef struct ft_trace_opts {
     unsigned models;   /* bit m set: run model m (ft_taint_model; only implemented ones) */
     uint32_t max_hops; /* FT_TRACE_NO_HOP_LIMIT or the hop at which taint stops */
     uint64_t min_value;/* taint below this stops as below_threshold (0: never) */
+    /* USD valuation of flows (NULL: none): each delivery to a terminal is valued at the
+     * price of its UTC day, asset `asset` with `decimals` decimals (engine/prices.h). */
+    const struct ft_prices *prices;
+    const char *asset;
+    unsigned decimals;
+    int exposure;      /* 1: fill ft_trace_result.exposure */
 } ft_trace_opts;
 
 typedef struct ft_trace_summary {
@@ -64,7 +70,16 @@ typedef struct ft_trace_flow {
     uint32_t hops;    /* fewest transactions from a seed to the address */
     int64_t first_time, last_time;
     uint64_t tx_count; /* transactions that delivered taint to the address */
+    ft_u128 amount_usd; /* micro-USD, sum over the deliveries at their day's price */
+    uint8_t usd_known;  /* 1 when every delivery had a price (else amount_usd is empty) */
 } ft_trace_flow;
+
+/* Taint received by one address from one incident under one model (all hops, terminals
+ * included): `fundtrace address` shows it as exposure; report's overlaps use it. */
+typedef struct ft_trace_exposure {
+    uint32_t addr, incident, model;
+    ft_u128 amount;
+} ft_trace_exposure;
 
 typedef struct ft_trace_result {
     size_t n_incidents;
@@ -72,6 +87,8 @@ typedef struct ft_trace_result {
     ft_trace_flow *flows;      /* grouped by (incident, model) in that order, then address id */
     size_t n_flows;
     uint64_t tx_visited;       /* (track, tx) visits */
+    ft_trace_exposure *exposure; /* opts.exposure: sorted by (addr, incident, model) */
+    size_t n_exposure;
 } ft_trace_result;
 
 /* Traces every incident with every model of opts over g (UTXO). term_cat[a] (n_addr entries)
