@@ -18,7 +18,7 @@ endif
 # Debian packages the build, the tests and the demo need. `deps` installs only what is missing.
 DEB_PACKAGES := build-essential cmake pkg-config clang libclang-rt-14-dev \
 	libssl-dev libleveldb-dev libsecp256k1-dev libcjson-dev libcurl4-openssl-dev \
-	libyaml-dev graphviz python3 python3-igraph
+	libyaml-dev graphviz python3 python3-igraph openmpi-bin libopenmpi-dev
 # Node.js and npm: Debian's packages unless the commands are already there (a NodeSource
 # nodejs bundles npm and conflicts with Debian's npm package).
 NODE_PACKAGES := nodejs npm

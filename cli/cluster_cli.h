@@ -34,6 +34,10 @@ ft_status ft_cli_label_resolve(void *net, const char *chain, const char *address
  * key order gives its entity). */
 ft_status ft_cli_labels_load(ft_store *st, uint32_t n_addr, ft_cli_labels *lab,
                              ft_err *err) FT_WARN_UNUSED;
+/* The same for an account-chain graph g (ft_graph_load_account: chain g->chain, ids through
+ * ft_graph_account_addr_id; cli/cmd_cluster.c). */
+ft_status ft_cli_labels_load_account(ft_store *st, const ft_graph *g, ft_cli_labels *lab,
+                                     ft_err *err) FT_WARN_UNUSED;
 void ft_cli_labels_release(ft_cli_labels *lab);
 
 /* Parses the clustering options shared by `cluster` and `eval clusters`. Returns 0 or 129

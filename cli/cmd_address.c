@@ -6,7 +6,8 @@
  * --json (ARCHITECTURE.md section 6), one object:
  *     {"chain","network","address","labels":[{"entity","category","source"}],
  *      "cluster":{"id","size","labels":[{"entity","category"}]}|null,"received","sent",
- *      "balance","tx_count","first_seen","last_seen","exposure":[],
+ *      "balance","tx_count","first_seen","last_seen",
+ *      "exposure":[{"incident","model","amount"}],
  *      "history_rows","history":[{"txid","height","time","direction":"in"|"out","n",
  *      "value"}]}
  * labels: every stored label of the address (one prefix scan, engine/labels), present
@@ -14,10 +15,13 @@
  * clustered (no run record) or the address was never seen; otherwise the stored cluster of
  * its address id (engine/clusterstore: two point reads). An address without a cluster
  * record is its own cluster: id = its address id, size 1, and as labels its first label in
- * key order (the entity `cluster` gives an address when it builds cluster labels). Exposure
- * stays empty until tracing exists. The history lists the oldest --limit rows (default
- * 100): "in" = an output paid to the address (n = vout), "out" = an input spending one of
- * its outputs (n = vin).
+ * key order (the entity `cluster` gives an address when it builds cluster labels).
+ * exposure: [{"incident","model","amount"}], what the address received from each incident
+ * under each taint model as the last `fundtrace trace` of that incident stored it
+ * (engine/exposure: one prefix scan by address key; sorted by incident id, then model
+ * poison, haircut, fifo); [] for an address no stored trace reached. The history lists the
+ * oldest --limit rows (default 100): "in" = an output paid to the address (n = vout), "out"
+ * = an input spending one of its outputs (n = vin).
  * An invalid address is exit 2 saying what is wrong; a valid address never seen gives zeros,
  * null times and exit 0.
  */
@@ -31,11 +35,13 @@
 #include "cli/commands.h"
 #include "cli/eth_index.h"
 #include "engine/clusterstore.h"
+#include "engine/exposure.h"
 #include "engine/hex.h"
 #include "engine/keys.h"
 #include "engine/labels.h"
 #include "engine/query.h"
 #include "engine/timefmt.h"
+#include "heuristics/taint.h"
 
 #include "engine/banned.h"
 
@@ -45,8 +51,9 @@ const char cmd_address_usage[] =
     "usage: fundtrace [--json] address ADDRESS [--chain bitcoin] [--limit N]\n"
     "\n"
     "Investigates one address: received, sent, balance, number of transactions, first and\n"
-    "last seen, its labels, its cluster (after 'fundtrace cluster') and its oldest history\n"
-    "rows.\n"
+    "last seen, its labels, its cluster (after 'fundtrace cluster'), its exposure to the\n"
+    "traced incidents (after 'fundtrace trace': BTC received from each incident under each\n"
+    "taint model) and its oldest history rows.\n"
     "\n"
     "  ADDRESS         base58 (1…, 3…), bech32 (bc1q…) or bech32m (bc1p…) for the index's\n"
     "                  network; also multisig:<hex> and nonstandard:<hex> keys\n"
@@ -56,7 +63,7 @@ const char cmd_address_usage[] =
     "With --json one object: chain, address, labels ({entity, category, source}), cluster\n"
     "({id, size, labels}; null before clustering or for an address never seen), received,\n"
     "sent, balance (BTC as exact decimal strings), tx_count, first_seen, last_seen (ISO 8601\n"
-    "UTC), exposure, history.\n"
+    "UTC), exposure ({incident, model, amount}), history.\n"
     "\n"
     "Exit codes: 0 ok (an address never seen has zeros), 1 index unreadable, 2 invalid\n"
     "address, 129 usage error.\n";
@@ -69,19 +76,23 @@ typedef struct addr_extra {
     uint64_t cluster_id, cluster_size;
     ft_clusterstore_label *cl; /* malloc()ed by ft_clusterstore_lookup, or own (singleton) */
     size_t n_cl;
+    ft_exposure_set exposure; /* stored exposure rows of the address */
+    int any_trace;            /* text output only: some trace stored exposure in the index */
 } addr_extra;
 
 static void addr_extra_release(addr_extra *x)
 {
     ft_label_set_release(&x->labels);
+    ft_exposure_set_release(&x->exposure);
     free(x->cl);
     memset(x, 0, sizeof *x);
 }
 
-/* Reads the labels of key and, when the chain was clustered and the address has an id, its
- * cluster: one prefix scan and at most three point reads. */
+/* Reads the labels of key, its exposure and, when the chain was clustered and the address
+ * has an id, its cluster: two prefix scans and at most three point reads (one more seek for
+ * the text output of an address without exposure). */
 static ft_status addr_extra_get(ft_store *st, const ft_addr_key *key, const ft_query_addrview *v,
-                                addr_extra *x, ft_err *err)
+                                int text, addr_extra *x, ft_err *err)
 {
     memset(x, 0, sizeof *x);
     ft_status s = ft_labels_get(st, FT_CHAIN_BTC, key, &x->labels, err);
@@ -89,6 +100,11 @@ static ft_status addr_extra_get(ft_store *st, const ft_addr_key *key, const ft_q
         return s;
     if (!v->found)
         return FT_OK;
+    s = ft_exposure_get(st, FT_CHAIN_BTC, key, &x->exposure, err);
+    if (s == FT_OK && text && x->exposure.n == 0)
+        s = ft_exposure_any(st, FT_CHAIN_BTC, &x->any_trace, err);
+    if (s != FT_OK)
+        return s;
     ft_clusterstore_run run;
     s = ft_clusterstore_run_get(st, FT_CHAIN_BTC, &run, err);
     if (s == FT_ERR_NOTFOUND) {
@@ -154,6 +170,15 @@ static void print_text(const char *text, const ft_query_addrview *v, const addr_
     printf("txs         %llu\n", (unsigned long long)v->tx_count);
     printf("first seen  %s\n", ft_time_iso8601(iso, v->first_seen));
     printf("last seen   %s\n", ft_time_iso8601(iso, v->last_seen));
+    if (!x->exposure.n)
+        printf("exposure    none%s\n",
+               x->any_trace ? "" : " (no trace stored: run 'fundtrace trace')");
+    for (size_t i = 0; i < x->exposure.n; i++) {
+        const ft_exposure_row *e = &x->exposure.v[i];
+        ft_cli_btc_amount(amt, e->amount);
+        printf("%s%s, %s: %s BTC\n", i ? "            " : "exposure    ", e->incident,
+               ft_taint_model_get(e->model)->name, amt);
+    }
     if (v->n_listed)
         printf("history (%zu of %llu rows)\n", v->n_listed, (unsigned long long)v->n_rows);
     for (size_t i = 0; i < v->n_listed; i++) {
@@ -216,7 +241,17 @@ static int print_json(const char *text, const ft_query_addrview *v, const addr_e
         ft_cli_json_str(o, "first_seen", NULL, 1);
         ft_cli_json_str(o, "last_seen", NULL, 1);
     }
-    cJSON_AddItemToObject(o, "exposure", cJSON_CreateArray());
+    cJSON *exp = cJSON_CreateArray();
+    cJSON_AddItemToObject(o, "exposure", exp);
+    for (size_t i = 0; i < x->exposure.n; i++) {
+        const ft_exposure_row *e = &x->exposure.v[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToArray(exp, j);
+        ft_cli_json_str(j, "incident", e->incident, 0);
+        ft_cli_json_str(j, "model", ft_taint_model_get(e->model)->name, 0);
+        ft_cli_btc_amount(amt, e->amount);
+        ft_cli_json_str(j, "amount", amt, 0);
+    }
     ft_cli_json_num(o, "history_rows", (double)v->n_rows);
     cJSON *hist = cJSON_CreateArray();
     cJSON_AddItemToObject(o, "history", hist);
@@ -276,7 +311,7 @@ int cmd_address(ft_cli *cli, int argc, char **argv)
     addr_extra x;
     memset(&x, 0, sizeof x);
     if (s == FT_OK)
-        s = addr_extra_get(st, &key, &v, &x, &err);
+        s = addr_extra_get(st, &key, &v, !cli->json, &x, &err);
     ft_store_close(st);
     if (s != FT_OK) {
         addr_extra_release(&x);

@@ -17,9 +17,13 @@
 #include <string.h>
 
 #include "chains/bitcoin/address.h"
+#include "chains/ethereum/address.h"
+#include "chains/ethereum/params.h"
 #include "cli/btc_index.h"
 #include "cli/cluster_cli.h"
 #include "cli/commands.h"
+#include "cli/trace_snapshot.h"
+#include "engine/account.h"
 #include "engine/clusterstore.h"
 #include "engine/hex.h"
 #include "engine/keys.h"
@@ -35,6 +39,8 @@ const char cmd_cluster_usage[] =
     "usage: fundtrace [--threads N] [--json] cluster [--heuristics LIST] [--guard-size N]\n"
     "                 [--no-guard]\n"
     "   or: fundtrace [--json] cluster --explain\n"
+    "   or: fundtrace [--threads N] [--json] cluster --snapshot FILE [--heuristics LIST]\n"
+    "                 [--guard-size N] [--no-guard] [--out CSV]\n"
     "\n"
     "Clusters the addresses of the index into entities and stores the result (cluster id =\n"
     "the smallest address id of the cluster; `fundtrace address` shows it, `fundtrace export\n"
@@ -45,6 +51,11 @@ const char cmd_cluster_usage[] =
     "                     than N addresses (default 100000; 0 turns the size rule off)\n"
     "  --no-guard         no collapse guard at all (also no label rule)\n"
     "  --explain          list the merges the collapse guard refused in the last run\n"
+    "  --snapshot FILE    cluster the graph of a 'fundtrace snapshot' file instead of the\n"
+    "                     index, which is neither opened nor written; --out CSV writes the\n"
+    "                     result as 'export clusters' does (chain,address,cluster,\n"
+    "                     cluster_size). Started by mpirun: distributed clustering over the\n"
+    "                     ranks, the same clusters (docs/hpc.md)\n"
     "\n"
     "The collapse guard also refuses a merge of two clusters with different entity labels\n"
     "(import labels first: 'fundtrace labels import FILE'). docs/methodology.md describes\n"
@@ -84,15 +95,16 @@ ft_status ft_cli_label_resolve(void *net, const char *chain, const char *address
                               address, sub.msg[0] ? ": " : "", sub.msg);
         return FT_OK;
     }
-    if (strcmp(c, "ethereum") == 0 || strcmp(c, "eth") == 0) {
-        *chain_byte = FT_CHAIN_ETH;
+    const ft_eth_params *evm = ft_eth_params_by_name(c); /* ethereum, bsc, …, dev */
+    if (evm) {
+        *chain_byte = evm->chain_byte;
         size_t n = strlen(address);
         int ok = n == 42 && address[0] == '0' && (address[1] == 'x' || address[1] == 'X');
         for (size_t j = 2; ok && j < n; j++)
             ok = isxdigit((unsigned char)address[j]) != 0;
         if (!ok)
             return ft_err_set(err, FT_ERR_PARSE,
-                              "invalid ethereum address '%.100s' (0x and 40 hex digits)", address);
+                              "invalid %s address '%.100s' (0x and 40 hex digits)", evm->name, address);
         for (size_t j = 0; j < 20; j++) {
             char h[3] = {address[2 + 2 * j], address[3 + 2 * j], 0};
             key->bytes[j] = (uint8_t)strtoul(h, NULL, 16);
@@ -293,24 +305,202 @@ static int explain(ft_cli *cli)
     return 0;
 }
 
+/* ---- account chains: `deposit` over each indexed EVM chain -------------------------------- */
+
+ft_status ft_cli_labels_load_account(ft_store *st, const ft_graph *g, ft_cli_labels *lab,
+                                     ft_err *err)
+{
+    memset(lab, 0, sizeof *lab);
+    ft_label_set set;
+    memset(&set, 0, sizeof set);
+    ft_status rc = ft_labels_scan(st, g->chain, &set, err);
+    if (rc != FT_OK || set.n == 0) {
+        ft_label_set_release(&set);
+        return rc;
+    }
+    ft_label **byent = malloc(set.n * sizeof *byent);
+    lab->addr_entity = malloc(((size_t)g->n_addr + 1) * sizeof *lab->addr_entity);
+    lab->entity_name = calloc(set.n, sizeof *lab->entity_name);
+    lab->entity_cat = malloc(set.n);
+    if (!byent || !lab->addr_entity || !lab->entity_name || !lab->entity_cat) {
+        rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory loading labels");
+        goto out;
+    }
+    for (size_t i = 0; i < set.n; i++)
+        byent[i] = &set.v[i];
+    qsort(byent, set.n, sizeof *byent, cmp_label_entity);
+    for (uint32_t x = 0; x < g->n_addr; x++)
+        lab->addr_entity[x] = FT_GRAPH_NONE;
+    for (size_t i = 0; i < set.n; i++) {
+        if (i == 0 || strcmp(byent[i]->entity, byent[i - 1]->entity) != 0) {
+            size_t len = strlen(byent[i]->entity);
+            char *s = malloc(len + 1);
+            if (!s) {
+                rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory loading labels");
+                goto out;
+            }
+            memcpy(s, byent[i]->entity, len + 1);
+            lab->entity_name[lab->n_entities] = s;
+            lab->entity_cat[lab->n_entities] = byent[i]->category;
+            lab->n_entities++;
+        }
+        if (byent[i]->addr.len != 20)
+            continue;
+        uint32_t id = ft_graph_account_addr_id(g, byent[i]->addr.bytes);
+        if (id == 0 || lab->addr_entity[id] != FT_GRAPH_NONE)
+            continue; /* never seen on chain, or an earlier label wins */
+        lab->addr_entity[id] = lab->n_entities - 1;
+        lab->n_labeled++;
+    }
+out:
+    free(byent);
+    ft_label_set_release(&set);
+    if (rc != FT_OK)
+        ft_cli_labels_release(lab);
+    return rc;
+}
+
+/* Clusters one account chain and stores the result under its chain byte; a JSON summary of
+ * the run goes to arr. FT_ERR_NOTFOUND (no message) when the chain holds no blocks. */
+static ft_status cluster_account_chain(ft_store *st, const ft_eth_params *p,
+                                       const ft_cluster_opts *o, cJSON *arr, ft_err *err)
+{
+    ft_account_chainrec ar;
+    ft_status s = ft_account_chain_get(st, p->chain_byte, &ar, err);
+    if (s == FT_ERR_NOTFOUND || (s == FT_OK && !ar.has_tip)) {
+        ft_err_clear(err);
+        return FT_ERR_NOTFOUND;
+    }
+    if (s != FT_OK)
+        return s;
+    ft_graph g;
+    ft_cli_labels lab;
+    ft_cluster_result res;
+    memset(&lab, 0, sizeof lab);
+    memset(&res, 0, sizeof res);
+    ft_clusterstore_refusal *ref = NULL;
+    s = ft_graph_load_account(&g, st, p->chain_byte, err);
+    if (s != FT_OK)
+        return s;
+    s = ft_cli_labels_load_account(st, &g, &lab, err);
+    if (s == FT_OK) {
+        ft_cluster_labels cl = {lab.addr_entity, lab.entity_cat, lab.n_entities};
+        s = ft_cluster_run(&g, &cl, o, &res, err);
+    }
+    ft_clusterstore_run run;
+    memset(&run, 0, sizeof run);
+    if (s == FT_OK) {
+        ft_registry_format(o->mask, run.heuristics, sizeof run.heuristics);
+        run.guard = (uint8_t)o->guard;
+        run.guard_size = o->guard_size;
+        run.n_addr = res.n_addr ? res.n_addr - 1 : 0;
+        run.n_multi = res.n_multi;
+        run.largest = res.largest;
+        run.largest_id = res.largest_id;
+        run.links = res.links;
+        run.merges = res.merges;
+        run.suspects = res.suspects;
+        run.refused_total = res.n_refused_total;
+        ref = calloc(res.n_refused + 1, sizeof *ref);
+        if (!ref)
+            s = ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    }
+    if (s == FT_OK) {
+        for (size_t i = 0; i < res.n_refused; i++) {
+            const ft_guard_refusal *r = &res.refused[i];
+            ref[i].reason = r->reason;
+            ref[i].tx = r->item; /* the transfer that carried the refused link */
+            ref[i].a = r->a;
+            ref[i].b = r->b;
+            ref[i].root_a = r->root_a;
+            ref[i].root_b = r->root_b;
+            ref[i].size_a = r->size_a;
+            ref[i].size_b = r->size_b;
+            if (r->ent_a != FT_GRAPH_NONE)
+                snprintf(ref[i].ent_a, sizeof ref[i].ent_a, "%s", lab.entity_name[r->ent_a]);
+            if (r->ent_b != FT_GRAPH_NONE)
+                snprintf(ref[i].ent_b, sizeof ref[i].ent_b, "%s", lab.entity_name[r->ent_b]);
+        }
+        s = ft_clusterstore_write(st, p->chain_byte, &run, res.cluster, res.size, res.n_addr,
+                                  lab.addr_entity, (const char *const *)lab.entity_name,
+                                  lab.entity_cat, ref, res.n_refused, err);
+    }
+    if (s == FT_OK) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, j);
+        ft_cli_json_str(j, "chain", p->name, 0);
+        ft_cli_json_str(j, "heuristics", run.heuristics, 0);
+        ft_cli_json_num(j, "addresses", (double)run.n_addr);
+        ft_cli_json_num(j, "links", (double)run.links);
+        ft_cli_json_num(j, "merges", (double)run.merges);
+        ft_cli_json_num(j, "clusters", (double)run.n_multi);
+        ft_cli_json_num(j, "largest", (double)run.largest);
+        char a[FT_ETH_ADDR_STR_MAX] = "";
+        if (run.largest > 1 && run.largest_id && run.largest_id < g.n_addr)
+            ft_eth_address_format(a, g.addr_bytes[run.largest_id]);
+        ft_cli_json_str(j, "largest_address", a, 1);
+        ft_cli_json_num(j, "refused", (double)run.refused_total);
+    }
+    free(ref);
+    ft_cluster_result_release(&res);
+    ft_cli_labels_release(&lab);
+    ft_graph_release(&g);
+    return s;
+}
+
+/* Every indexed EVM chain (chain-byte order of chains/ethereum/params.c). */
+static ft_status cluster_accounts(ft_store *st, const ft_cluster_opts *o, cJSON *arr, ft_err *err)
+{
+    for (unsigned i = 0; ft_eth_params_at(i); i++) {
+        ft_status s = cluster_account_chain(st, ft_eth_params_at(i), o, arr, err);
+        if (s != FT_OK && s != FT_ERR_NOTFOUND)
+            return s;
+    }
+    return FT_OK;
+}
+
+static void print_accounts(const cJSON *arr)
+{
+    const cJSON *j;
+    cJSON_ArrayForEach(j, arr)
+    {
+        const char *lg = cJSON_GetStringValue(cJSON_GetObjectItem(j, "largest_address"));
+        printf("%s: addresses %.0f, links %.0f, merges %.0f, clusters %.0f of 2 or more "
+               "addresses, largest %.0f (%s), refused %.0f (%s)\n",
+               cJSON_GetStringValue(cJSON_GetObjectItem(j, "chain")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(j, "addresses")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(j, "links")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(j, "merges")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(j, "clusters")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(j, "largest")), lg ? lg : "-",
+               cJSON_GetNumberValue(cJSON_GetObjectItem(j, "refused")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(j, "heuristics")));
+    }
+}
+
 int cmd_cluster(ft_cli *cli, int argc, char **argv)
 {
-    const char *heur = NULL, *gsize = NULL;
+    const char *heur = NULL, *gsize = NULL, *snapshot = NULL, *out = NULL;
     int no_guard = 0, do_explain = 0;
     const ft_opt opts[] = {{"heuristics", 1, &heur, NULL},  {"guard-size", 1, &gsize, NULL},
                            {"no-guard", 0, NULL, &no_guard}, {"explain", 0, NULL, &do_explain},
+                           {"snapshot", 1, &snapshot, NULL}, {"out", 1, &out, NULL},
                            {NULL, 0, NULL, NULL}};
     int rc = ft_cli_parse("cluster", argc, argv, opts, NULL, 0, NULL);
     if (rc)
         return rc;
+    if (out && !snapshot)
+        return ft_cli_usage_error("cluster", "--out FILE goes with --snapshot FILE");
     if (do_explain) {
-        if (heur || gsize || no_guard)
+        if (heur || gsize || no_guard || snapshot)
             return ft_cli_usage_error("cluster", "--explain takes no other option");
         return explain(cli);
     }
     ft_cluster_opts o;
     if ((rc = ft_cli_cluster_opts("cluster", heur, gsize, no_guard, &o)) != 0)
         return rc;
+    if (snapshot) /* the snapshot only, never the index (cli/trace_snapshot.c) */
+        return ft_cli_cluster_snapshot_cmd(cli, snapshot, &o, out);
 
     ft_err err;
     ft_err_clear(&err);
@@ -320,9 +510,32 @@ int cmd_cluster(ft_cli *cli, int argc, char **argv)
         return ft_cli_fail(s, &err);
     ft_query_chainrec cr;
     s = ft_query_chain_get(st, FT_CHAIN_BTC, &cr, &err);
+    cJSON *acct = cJSON_CreateArray(); /* account chains (ethereum, …, dev): deposit */
+    if (s == FT_OK || s == FT_ERR_NOTFOUND) {
+        ft_err aerr;
+        ft_err_clear(&aerr);
+        ft_status as = cluster_accounts(st, &o, acct, &aerr);
+        if (as != FT_OK) {
+            ft_store_close(st);
+            cJSON_Delete(acct);
+            return ft_cli_fail(as, &aerr);
+        }
+    }
     if (s == FT_ERR_NOTFOUND) {
         ft_store_close(st);
-        return ft_cli_error(2, "index '%s' holds no bitcoin blocks: run 'fundtrace index bitcoin'",
+        if (cJSON_GetArraySize(acct) > 0) { /* account chains only */
+            if (cli->json) {
+                cJSON *j = cJSON_CreateObject();
+                cJSON_AddItemToObject(j, "account_chains", acct);
+                return ft_cli_json_print(j);
+            }
+            print_accounts(acct);
+            cJSON_Delete(acct);
+            return 0;
+        }
+        cJSON_Delete(acct);
+        return ft_cli_error(2, "index '%s' holds no bitcoin blocks: run 'fundtrace index bitcoin' "
+                               "(or 'fundtrace index ethereum')",
                             cli->db_path);
     }
     ft_graph g;
@@ -384,6 +597,7 @@ int cmd_cluster(ft_cli *cli, int argc, char **argv)
     ft_cli_labels_release(&lab);
     if (s != FT_OK) {
         ft_cluster_result_release(&res);
+        cJSON_Delete(acct);
         return ft_cli_fail(s, &err);
     }
     if (cli->json) {
@@ -401,6 +615,7 @@ int cmd_cluster(ft_cli *cli, int argc, char **argv)
             ft_cli_json_num(cj, ft_coinjoin_kind_name((ft_coinjoin_kind)k),
                             (double)res.cj_count[k]);
         cJSON_AddItemToObject(j, "coinjoins", cj);
+        cJSON_AddItemToObject(j, "account_chains", acct);
         ft_cluster_result_release(&res);
         return ft_cli_json_print(j);
     }
@@ -417,13 +632,15 @@ int cmd_cluster(ft_cli *cli, int argc, char **argv)
                (unsigned long long)res.cj_count[k]);
     printf("\nrefused     %llu merges%s\n", (unsigned long long)run.refused_total,
            run.refused_total ? " (see 'fundtrace cluster --explain')" : "");
+    print_accounts(acct);
+    cJSON_Delete(acct);
     ft_cluster_result_release(&res);
     return 0;
 }
 
 /* ---- export clusters | labels ----------------------------------------------------------------- */
 
-static int export_clusters(ft_cli *cli, FILE *out)
+static int export_btc_clusters(ft_cli *cli, FILE *out)
 {
     ft_store *st;
     const ft_btc_params *net;
@@ -482,6 +699,90 @@ static int export_clusters(ft_cli *cli, FILE *out)
     return s == FT_OK ? 0 : ft_cli_fail(s, &err);
 }
 
+/* Which chains `export clusters` lists: bitcoin when indexed, account chains when clustered. */
+static int clustered_chains(ft_cli *cli, int *btc, int *acct)
+{
+    ft_err err;
+    ft_err_clear(&err);
+    ft_store *st = NULL;
+    ft_status s = ft_store_open(&st, cli->db_path, FT_STORE_READ, &err);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    ft_query_chainrec rec;
+    *btc = ft_query_chain_get(st, FT_CHAIN_BTC, &rec, &err) == FT_OK;
+    *acct = 0;
+    for (unsigned i = 0; ft_eth_params_at(i); i++) {
+        ft_clusterstore_run run;
+        ft_err_clear(&err);
+        if (ft_clusterstore_run_get(st, ft_eth_params_at(i)->chain_byte, &run, &err) == FT_OK)
+            (*acct)++;
+    }
+    ft_store_close(st);
+    return 0;
+}
+
+/* Rows of every clustered account chain: each address of its graph in id order (ids are
+ * first-seen order, the cluster id is the smallest member's). */
+static int export_account_clusters(ft_cli *cli, FILE *out)
+{
+    ft_err err;
+    ft_err_clear(&err);
+    ft_store *st = NULL;
+    ft_status s = ft_store_open(&st, cli->db_path, FT_STORE_READ, &err);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    for (unsigned i = 0; s == FT_OK && ft_eth_params_at(i); i++) {
+        const ft_eth_params *p = ft_eth_params_at(i);
+        ft_clusterstore_run run;
+        ft_err_clear(&err);
+        s = ft_clusterstore_run_get(st, p->chain_byte, &run, &err);
+        if (s == FT_ERR_NOTFOUND) {
+            s = FT_OK;
+            continue;
+        }
+        ft_graph g;
+        uint32_t *cl = NULL, *size = NULL;
+        if (s == FT_OK)
+            s = ft_graph_load_account(&g, st, p->chain_byte, &err);
+        else
+            memset(&g, 0, sizeof g);
+        if (s == FT_OK)
+            s = ft_clusterstore_load(st, p->chain_byte, g.n_addr, &cl, &err);
+        if (s == FT_OK && !(size = calloc((size_t)g.n_addr + 1, sizeof *size)))
+            s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
+        if (s == FT_OK) {
+            for (uint32_t x = 1; x < g.n_addr; x++)
+                size[cl[x] < g.n_addr ? cl[x] : x]++;
+            for (uint32_t x = 1; x < g.n_addr; x++) {
+                char text[FT_ETH_ADDR_STR_MAX];
+                uint32_t c = cl[x] < g.n_addr ? cl[x] : x;
+                ft_eth_address_format(text, g.addr_bytes[x]);
+                fprintf(out, "%s,%s,%u,%u\n", p->name, text, c, size[c]);
+            }
+        }
+        free(cl);
+        free(size);
+        ft_graph_release(&g);
+    }
+    ft_store_close(st);
+    return s == FT_OK ? 0 : ft_cli_fail(s, &err);
+}
+
+static int export_clusters(ft_cli *cli, FILE *out)
+{
+    int btc = 0, acct = 0;
+    int rc = clustered_chains(cli, &btc, &acct);
+    if (rc)
+        return rc;
+    if (btc || !acct)
+        rc = export_btc_clusters(cli, out); /* header included */
+    else
+        fputs("chain,address,cluster,cluster_size\n", out);
+    if (rc == 0 && acct)
+        rc = export_account_clusters(cli, out);
+    return rc;
+}
+
 static int export_labels(ft_cli *cli, FILE *out)
 {
     ft_err err;
@@ -491,14 +792,15 @@ static int export_labels(ft_cli *cli, FILE *out)
     if (s != FT_OK)
         return ft_cli_fail(s, &err);
     fputs("chain,address,entity,category,source,confidence\n", out);
-    static const uint8_t chains[2] = {FT_CHAIN_BTC, FT_CHAIN_ETH};
-    for (int c = 0; c < 2 && s == FT_OK; c++) {
+    /* bitcoin, then every EVM chain of chains/ethereum/params.c (ethereum, bsc, …, dev) */
+    for (int c = 0; s == FT_OK && (c == 0 || ft_eth_params_at((unsigned)c - 1)); c++) {
+        const ft_eth_params *evm = c ? ft_eth_params_at((unsigned)c - 1) : NULL;
         ft_label_set set;
         memset(&set, 0, sizeof set);
-        s = ft_labels_scan(st, chains[c], &set, &err);
+        s = ft_labels_scan(st, evm ? evm->chain_byte : FT_CHAIN_BTC, &set, &err);
         for (size_t i = 0; s == FT_OK && i < set.n; i++) {
             const ft_label *l = &set.v[i];
-            fputs(c == 0 ? "bitcoin," : "ethereum,", out);
+            fprintf(out, "%s,", evm ? evm->name : "bitcoin");
             ft_csv_cell(out, l->addr_text);
             fputc(',', out);
             ft_csv_cell(out, l->entity);

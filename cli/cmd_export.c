@@ -21,12 +21,16 @@
  *   eth-transfers        ours: block_number,transaction_hash,seq,kind,sub,from_address,
  *                        to_address,asset,value,moves
  *
+ * `export incidents` writes the stored incidents of every chain in the import CSV of
+ * ARCHITECTURE.md section 6, so that importing the file gives the same rows (a round trip;
+ * the one exception is a cell the formula-injection guard prefixes with ').
  * `export eth-traces --rpc URL --block N` reads one block's traces straight from a node
  * (trace_block, or debug_traceBlockByNumber with --trace-format geth) and prints them the same
  * way without an index: for checking a node or a peer tool's trace output.
  * Exit codes: 0 ok, 1 index or file unreadable / node unreachable, 2 bad data, 129 usage.
  */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,18 +43,25 @@
 #include "cli/commands.h"
 #include "cli/eth_index.h"
 #include "engine/account.h"
+#include "engine/csv.h"
 #include "engine/hex.h"
+#include "engine/incidents.h"
+#include "engine/keys.h"
+#include "engine/log.h"
 
 #include "engine/banned.h"
 
 const char cmd_export_usage[] =
-    "usage: fundtrace export clusters|labels [--out FILE]\n"
+    "usage: fundtrace export clusters|labels|incidents [--out FILE]\n"
     "   or: fundtrace export eth-blocks|eth-transactions|eth-receipts|eth-token-transfers|\n"
     "                        eth-traces|eth-transfers [--chain CHAIN] [--out FILE]\n"
     "   or: fundtrace export eth-traces --rpc URL --block N [--trace-format parity|geth]\n"
     "                        [--rpc-header H]\n"
     "\n"
     "clusters, labels: the clustering's tables (see 'fundtrace help cluster').\n"
+    "incidents: the stored incidents in the import CSV (incident,date,chain,seed,asset,amount,\n"
+    "attribution,source; every chain, sorted by chain, incident, seed): importing the file\n"
+    "into an index gives the same rows (cells starting with = + - @ get a leading ').\n"
     "eth-*: the indexed rows of an EVM chain as CSV in ethereum-etl's column names (see\n"
     "docs/ethereum.md for the columns), to FILE or standard output. With --rpc, one block's\n"
     "traces straight from a node, no index needed.\n"
@@ -354,6 +365,73 @@ static int export_index(ft_cli *cli, int table, const char *chain, FILE *out)
     return 0;
 }
 
+/* The chain bytes whose incidents `export incidents` writes, in this order. */
+static const uint8_t incident_chains[] = {FT_CHAIN_BTC,      FT_CHAIN_ETH,      FT_CHAIN_BSC,
+                                          FT_CHAIN_POLYGON,  FT_CHAIN_ARBITRUM, FT_CHAIN_AVALANCHE,
+                                          FT_CHAIN_EVMDEV};
+
+static void incident_rows(FILE *f, const ft_incident_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        const ft_incident_row *x = &set->v[i];
+        const char *cells[8] = {x->incident, x->date,   ft_incidents_chain_name(x->chain),
+                                x->seed,     x->asset,  x->amount,
+                                x->attribution, x->source};
+        for (int k = 0; k < 8; k++) {
+            if (k)
+                fputc(',', f);
+            ft_csv_cell(f, cells[k]);
+        }
+        fputc('\n', f);
+    }
+}
+
+/* `export incidents`: every stored incident row, to out_path (temporary file, renamed when
+ * complete) or standard output. */
+static int export_incidents(ft_cli *cli, const char *out_path)
+{
+    ft_err err;
+    ft_err_clear(&err);
+    ft_store *st = NULL;
+    ft_status s = ft_store_open(&st, cli->db_path, FT_STORE_READ, &err);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    ft_incident_set set;
+    memset(&set, 0, sizeof set);
+    for (size_t c = 0; c < sizeof incident_chains && s == FT_OK; c++)
+        s = ft_incidents_scan(st, incident_chains[c], &set, &err);
+    ft_store_close(st);
+    if (s != FT_OK) {
+        ft_incident_set_release(&set);
+        return ft_cli_fail(s, &err);
+    }
+    char tmp[4096];
+    FILE *f = stdout;
+    if (out_path) {
+        snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
+        if (!(f = fopen(tmp, "w"))) {
+            ft_incident_set_release(&set);
+            return ft_cli_error(1, "cannot create '%s': %s", tmp, strerror(errno));
+        }
+    }
+    fputs("incident,date,chain,seed,asset,amount,attribution,source\n", f);
+    incident_rows(f, &set);
+    size_t n = set.n;
+    ft_incident_set_release(&set);
+    if (!out_path)
+        return 0;
+    if (fclose(f) != 0) {
+        remove(tmp);
+        return ft_cli_error(1, "cannot write '%s'", tmp);
+    }
+    if (rename(tmp, out_path) != 0) {
+        remove(tmp);
+        return ft_cli_error(1, "cannot rename '%s': %s", tmp, strerror(errno));
+    }
+    ft_log(FT_LOG_INFO, "exported %zu incident rows to '%s'", n, out_path);
+    return 0;
+}
+
 int cmd_export(ft_cli *cli, int argc, char **argv)
 {
     const char *chain = NULL, *out_path = NULL, *rpc = NULL, *block = NULL, *format = NULL;
@@ -377,6 +455,11 @@ int cmd_export(ft_cli *cli, int argc, char **argv)
             return ft_cli_usage_error("export", "'%s' takes --out only", pos[0]);
         return ft_cli_export_cluster_table(cli, pos[0], chain, out_path);
     }
+    if (strcmp(pos[0], "incidents") == 0) {
+        if (rpc || block || format || header || chain)
+            return ft_cli_usage_error("export", "'incidents' takes --out only");
+        return export_incidents(cli, out_path);
+    }
     static const char *const names[] = {"eth-blocks",          "eth-transactions", "eth-receipts",
                                         "eth-token-transfers", "eth-traces",       "eth-transfers"};
     int table = -1;
@@ -384,7 +467,7 @@ int cmd_export(ft_cli *cli, int argc, char **argv)
         if (strcmp(pos[0], names[i]) == 0)
             table = i;
     if (table < 0)
-        return ft_cli_usage_error("export", "cannot export '%s' (clusters, labels, %s, %s, %s, %s, %s, %s)",
+        return ft_cli_usage_error("export", "cannot export '%s' (clusters, labels, incidents, %s, %s, %s, %s, %s, %s)",
                                   pos[0], names[0], names[1], names[2], names[3], names[4],
                                   names[5]);
     if (rpc && table != T_TRACES)

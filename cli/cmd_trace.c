@@ -12,13 +12,14 @@
 #include "cli/btc_index.h"
 #include "cli/commands.h"
 #include "cli/trace_job.h"
+#include "cli/trace_snapshot.h"
 #include "engine/query.h"
 
 #include "engine/banned.h"
 
 const char cmd_trace_usage[] =
     "usage: fundtrace [--json] trace (--incident ID | --all) [--model poison|haircut|fifo|all]\n"
-    "                 [--max-hops N] [--min-value AMOUNT] --out DIR\n"
+    "                 [--max-hops N] [--min-value AMOUNT] [--snapshot FILE] --out DIR\n"
     "\n"
     "Traces the stolen funds of the imported incidents (fundtrace incidents import) through\n"
     "the Bitcoin index with the taint models of ARCHITECTURE.md section 5 (default: all),\n"
@@ -26,23 +27,60 @@ const char cmd_trace_usage[] =
     "otc, payment, mixer or bridge: run 'fundtrace cluster' after importing labels), at\n"
     "--max-hops transactions from a seed, below --min-value BTC of taint, or unspent.\n"
     "Seeds: txid:vout, txid (all its outputs), or an address (every output it receives from\n"
-    "the incident's date on, in chain order, capped at the row's amount when given).\n"
-    "Writes DIR/summary.csv and DIR/flows.csv (amount_usd empty);\n"
-    "haircut and fifo must balance to the satoshi for every incident or the trace fails.\n"
-    "Not yet: Ethereum incidents, paths.csv, flow.dot/svg, USD values (later parts of\n"
-    "issue 6).\n"
+    "the incident's date on, in chain order). A row's amount caps the stolen units: the\n"
+    "first units of the output (txid:vout), of the outputs in output order (txid) or of the\n"
+    "address's receipts; an amount above what a txid or txid:vout seed holds is bad input.\n"
+    "Writes DIR/summary.csv, DIR/flows.csv (amount_usd: the BTC daily close of each\n"
+    "delivery's UTC day from datasets/prices, see datasets/prices/README.md; empty when a\n"
+    "day has no price or no prices directory is found), DIR/paths.csv (one path of\n"
+    "transactions from a seed to each flow's address: the evidence), DIR/flow.dot and, when\n"
+    "Graphviz is installed, DIR/flow.svg (incidents to categories to terminal entities, the\n"
+    "haircut figures when haircut was run). haircut and fifo must balance to the satoshi for\n"
+    "every incident or the trace fails. Not yet: Ethereum incidents.\n"
+    "\n"
+    "--snapshot FILE reads a file of 'fundtrace snapshot' instead of the index (same\n"
+    "output); started by mpirun, the incidents are split over the ranks (docs/hpc.md).\n"
     "\n"
     "Exit codes: 0 ok, 1 runtime failure (conservation check included), 2 bad input (an\n"
-    "unknown incident, a seed not in the index), 129 usage error.\n";
+    "unknown incident, a seed not in the index, a seed amount above its outputs, a malformed\n"
+    "price file), 129 usage error.\n";
+
+/* After the run: the files, the exposure rows (index only: a job from a snapshot has no
+ * store), the line (or JSON). Also the finish of `trace --snapshot` (cli/trace_snapshot.c,
+ * rank 0 under MPI). */
+static int trace_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
+{
+    int code = ft_cli_trace_job_write(job, out);
+    if (code == 0 && job->st)
+        code = ft_cli_trace_job_store_exposure(job);
+    if (code == 0) {
+        if (cli->json) {
+            cJSON *o = cJSON_CreateObject();
+            ft_cli_json_num(o, "incidents", (double)job->n_inc);
+            ft_cli_json_num(o, "seeds", (double)job->n_seeds);
+            ft_cli_json_num(o, "flows", (double)job->res.n_flows);
+            ft_cli_json_num(o, "tx_visited", (double)job->res.tx_visited);
+            ft_cli_json_str(o, "out", out, 0);
+            code = ft_cli_json_print(o);
+        } else if (!cli->quiet) {
+            printf("traced %zu incidents (%zu seed outputs): %zu flows, %llu tx visits; wrote "
+                   "summary.csv, flows.csv, paths.csv and flow.dot in '%s'\n",
+                   job->n_inc, job->n_seeds, job->res.n_flows,
+                   (unsigned long long)job->res.tx_visited, out);
+        }
+    }
+    return code;
+}
 
 int cmd_trace(ft_cli *cli, int argc, char **argv)
 {
     const char *incident = NULL, *model = NULL, *max_hops = NULL, *min_value = NULL, *out = NULL;
+    const char *snapshot = NULL;
     int all = 0;
     const ft_opt opts[] = {{"incident", 1, &incident, NULL}, {"all", 0, NULL, &all},
                            {"model", 1, &model, NULL},       {"max-hops", 1, &max_hops, NULL},
                            {"min-value", 1, &min_value, NULL}, {"out", 1, &out, NULL},
-                           {NULL, 0, NULL, NULL}};
+                           {"snapshot", 1, &snapshot, NULL},   {NULL, 0, NULL, NULL}};
     const char *pos[1];
     int n_pos = 0;
     int rc = ft_cli_parse("trace", argc, argv, opts, pos, 0, &n_pos);
@@ -55,36 +93,25 @@ int cmd_trace(ft_cli *cli, int argc, char **argv)
     ft_trace_opts to;
     if ((rc = ft_cli_trace_parse_opts("trace", model, max_hops, min_value, &to)) != 0)
         return rc;
+    if (snapshot) /* never opens the index; MPI when started by mpirun (trace_snapshot.c) */
+        return ft_cli_snapshot_job_cmd(cli, snapshot, incident, &to, out, trace_finish);
 
     ft_store *st = NULL;
     const ft_btc_params *net = NULL;
-    ft_query_chainrec crec;
-    if ((rc = ft_cli_btc_open(cli, &st, &net, &crec)) != 0)
+    if ((rc = ft_cli_trace_open(cli, &st, &net)) != 0) /* bitcoin and/or account chains */
         return rc;
     ft_cli_trace_job job;
     int code = ft_cli_trace_job_prepare(&job, st, net, cli->db_path, incident);
     if (code == 0) {
+        to.prices = job.opts.prices; /* datasets/prices, loaded by prepare (or NULL) */
+        to.asset = job.opts.asset;
+        to.decimals = job.opts.decimals;
         job.opts = to;
+        job.opts.exposure = 1; /* stored for `fundtrace address` below */
         code = ft_cli_trace_job_run(&job);
     }
     if (code == 0)
-        code = ft_cli_trace_job_write(&job, out);
-    if (code == 0) {
-        if (cli->json) {
-            cJSON *o = cJSON_CreateObject();
-            ft_cli_json_num(o, "incidents", (double)job.n_inc);
-            ft_cli_json_num(o, "seeds", (double)job.n_seeds);
-            ft_cli_json_num(o, "flows", (double)job.res.n_flows);
-            ft_cli_json_num(o, "tx_visited", (double)job.res.tx_visited);
-            ft_cli_json_str(o, "out", out, 0);
-            code = ft_cli_json_print(o);
-        } else if (!cli->quiet) {
-            printf("traced %zu incidents (%zu seed outputs): %zu flows, %llu tx visits; wrote "
-                   "'%s/summary.csv' and '%s/flows.csv'\n",
-                   job.n_inc, job.n_seeds, job.res.n_flows,
-                   (unsigned long long)job.res.tx_visited, out, out);
-        }
-    }
+        code = trace_finish(cli, &job, out);
     ft_cli_trace_job_release(&job);
     ft_store_close(st);
     return code;

@@ -38,5 +38,17 @@ int cmd_incidents(ft_cli *cli, int argc, char **argv);
 extern const char cmd_incidents_usage[];
 int cmd_trace(ft_cli *cli, int argc, char **argv);
 extern const char cmd_trace_usage[];
+int cmd_snapshot(ft_cli *cli, int argc, char **argv);
+extern const char cmd_snapshot_usage[];
+int cmd_report(ft_cli *cli, int argc, char **argv);
+extern const char cmd_report_usage[];
+
+#include <stddef.h>
+struct ft_cli_trace_job; /* cli/trace_job.h */
+/* Writes the report tables of a job that has run (cli/cmd_report.c; `report` and `demo`)
+ * into dir: by_incident.csv, by_year.csv, by_exchange.csv, by_channel.csv, overlaps.csv,
+ * each through a temporary file, renamed when all are complete. *n_overlaps (may be NULL)
+ * gets the number of overlap rows. Returns 0 or an exit code (message printed). */
+int ft_cli_report_write(const struct ft_cli_trace_job *job, const char *dir, size_t *n_overlaps);
 
 #endif

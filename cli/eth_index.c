@@ -5,31 +5,39 @@
  * exports (--etl DIR, chains/ethereum/etl.c). Summary on stderr unless --quiet; with --json
  * one object on stdout:
  *     {"chain","chain_id","source","blocks","txs","transfers","rolled_back","tip_height",
- *      "up_to_date","receipts","traces","verified","requests","retries","seconds","blocks_per_s",
+ *      "up_to_date","receipts","traces","verified","requests","retries",
+ *      "tokens":{"dataset","eth_call","unknown"},"genesis_allocations","seconds","blocks_per_s",
  *      "transfers_per_s"}
  * tx --json: {"chain","txid","height","block_hash","time","timestamp","status","fee","nonce",
  *      "inputs":[{address,value}],"outputs":[{address,value}],
- *      "transfers":[{kind,from,to,asset,value}]}  — the value movements in execution order
- *      (fee, external, internal, token); a failed tx lists only its fee.
- * address --json: {"chain","address","labels":[],"cluster":null,"received","sent","balance",
- *      "tx_count","first_seen","last_seen","exposure":[],"tokens":[{asset,received,sent,balance}]}
- * Native amounts in asset units (18 decimals); token amounts in the token's base units (the
- * index keeps no token decimals yet). Addresses EIP-55.
+ *      "transfers":[{kind,from,to,asset,value,symbol,decimals}]}  — the value movements in
+ *      execution order (fee, external, internal, token); a failed tx lists only its fee.
+ * address --json: {"chain","address","labels":[{entity,category,source}],"cluster":null,
+ *      "received","sent","balance","tx_count","first_seen","last_seen","exposure":[],
+ *      "tokens":[{asset,symbol,decimals,received,sent,balance}]}
+ * Native amounts in asset units (18 decimals); token amounts in token units when the index's
+ * token record knows the decimals (dataset or eth_call), else in base units with decimals
+ * null. Addresses EIP-55.
  */
 #include "cli/eth_index.h"
 
 #include <cjson/cJSON.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "chains/ethereum/address.h"
 #include "chains/ethereum/etl.h"
 #include "chains/ethereum/ingest.h"
+#include "chains/ethereum/tokens.h"
 #include "cli/btc_index.h"
 #include "cli/progress.h"
 #include "engine/account.h"
 #include "engine/hex.h"
+#include "engine/labels.h"
 #include "engine/timefmt.h"
 
 #include "engine/banned.h"
@@ -51,7 +59,31 @@ const char ft_cli_eth_index_usage[] =
     "  --verify            check every transaction's raw signed bytes: keccak-256 = its hash,\n"
     "                      recovered sender = its from (eth_getRawTransactionByHash)\n"
     "  --etl DIR           ethereum-etl / BigQuery exports: blocks, transactions, receipts,\n"
-    "                      logs, token_transfers, traces (.csv or .json lines)\n";
+    "                      logs, token_transfers, traces (.csv or .json lines)\n"
+    "  --tokens FILE       token symbols and decimals (chain,contract,symbol,decimals,source;\n"
+    "                      default: datasets/tokens/tokens.csv of the source tree when found,\n"
+    "                      'none' for no file); other tokens: eth_call symbol() and decimals()\n";
+
+/* The bundled tokens dataset: <exe dir>/../datasets/tokens/tokens.csv (the build tree inside
+ * the source tree), else ./datasets/tokens/tokens.csv; 0 when neither exists. */
+static int default_tokens(char *out, size_t cap)
+{
+    struct stat sb;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(out, cap, "%s/../datasets/tokens/tokens.csv", exe);
+            if (stat(out, &sb) == 0)
+                return 1;
+        }
+    }
+    snprintf(out, cap, "datasets/tokens/tokens.csv");
+    return stat(out, &sb) == 0;
+}
 
 static int is_hex_text(const char *s, size_t n)
 {
@@ -90,6 +122,7 @@ int ft_cli_eth_index(ft_cli *cli, int argc, char **argv)
 {
     const char *rpc = NULL, *etl = NULL, *chain = NULL, *from_s = NULL, *to_s = NULL;
     const char *window_s = NULL, *timeout_s = NULL, *retries_s = NULL, *header_dummy = NULL;
+    const char *tokens = NULL;
     int verify = 0;
     const char *headers[MAX_HEADERS];
     size_t n_headers = 0;
@@ -114,6 +147,7 @@ int ft_cli_eth_index(ft_cli *cli, int argc, char **argv)
         {"to", 1, &to_s, NULL},           {"window", 1, &window_s, NULL},
         {"rpc-timeout", 1, &timeout_s, NULL}, {"rpc-retries", 1, &retries_s, NULL},
         {"rpc-header", 1, &header_dummy, NULL}, {"verify", 0, NULL, &verify},
+        {"tokens", 1, &tokens, NULL},
         {NULL, 0, NULL, NULL},
     };
     const char *pos[1];
@@ -166,6 +200,13 @@ int ft_cli_eth_index(ft_cli *cli, int argc, char **argv)
     const char *cb = getenv("FT_COMMIT_BLOCKS");
     if (cb && ft_cli_parse_u64(cb, &n) == 0 && n > 0 && n < UINT32_MAX)
         o.commit_blocks = (uint32_t)n;
+    char tokens_path[PATH_MAX + 64];
+    if (tokens && strcmp(tokens, "none") == 0)
+        o.tokens_csv = NULL;
+    else if (tokens)
+        o.tokens_csv = tokens;
+    else if (default_tokens(tokens_path, sizeof tokens_path))
+        o.tokens_csv = tokens_path;
     o.rpc.url = rpc;
     o.rpc.headers = headers;
     o.rpc.n_headers = n_headers;
@@ -185,7 +226,7 @@ int ft_cli_eth_index(ft_cli *cli, int argc, char **argv)
     if (rpc)
         s = ft_eth_index_rpc(st, &o, cli->progress ? &progress : NULL, &stats, &err);
     else
-        s = ft_eth_index_etl(st, p, etl, &stats, &err);
+        s = ft_eth_index_etl_tokens(st, p, etl, o.tokens_csv, &stats, &err);
     double secs = ft_cli_progress_now() - t0;
     ft_cli_progress_finish(&bar);
     ft_store_close(st);
@@ -222,6 +263,11 @@ int ft_cli_eth_index(ft_cli *cli, int argc, char **argv)
         ft_cli_json_num(j, "verified", (double)stats.verified);
         ft_cli_json_num(j, "requests", (double)stats.requests);
         ft_cli_json_num(j, "retries", (double)stats.retries);
+        cJSON *tk = cJSON_AddObjectToObject(j, "tokens");
+        ft_cli_json_num(tk, "dataset", stats.tokens_dataset);
+        ft_cli_json_num(tk, "eth_call", stats.tokens_called);
+        ft_cli_json_num(tk, "unknown", stats.tokens_unknown);
+        ft_cli_json_num(j, "genesis_allocations", stats.genesis_allocs);
         ft_cli_json_num(j, "seconds", secs);
         ft_cli_json_num(j, "blocks_per_s", secs > 0 ? stats.blocks / secs : 0);
         ft_cli_json_num(j, "transfers_per_s", secs > 0 ? (double)stats.xfers / secs : 0);
@@ -264,6 +310,47 @@ static void amount_text(char *out, const ft_u256 *v, int has_asset, const ft_eth
     ft_u256_format(out, v, has_asset ? 0 : p->decimals);
 }
 
+/* The token record of each row's asset (rows without asset, or tokens the index has no record
+ * of, get a zeroed entry: unknown symbol and decimals). NULL when out of memory. */
+static ft_account_token *row_tokens(ft_store *st, uint8_t chain, const ft_account_xfer *rows,
+                                    uint32_t n)
+{
+    ft_account_token *t = calloc(n ? n : 1, sizeof *t);
+    for (uint32_t i = 0; t && i < n; i++) {
+        if (!rows[i].has_asset)
+            continue;
+        if (i > 0 && rows[i - 1].has_asset && memcmp(rows[i - 1].asset, rows[i].asset, 20) == 0) {
+            t[i] = t[i - 1];
+            continue;
+        }
+        if (ft_account_token_get(st, chain, rows[i].asset, &t[i], NULL) != FT_OK)
+            memset(&t[i], 0, sizeof t[i]);
+    }
+    return t;
+}
+
+/* A token amount: in token units when the decimals are known, else in base units. */
+static void token_amount_text(char *out, const ft_u256 *v, const ft_account_token *t)
+{
+    ft_u256_format(out, v, t && t->has_decimals ? t->decimals : 0);
+}
+
+/* "symbol" and "decimals" of a row's asset (null when unknown). */
+static void json_asset_info(cJSON *o, int has_asset, const ft_account_token *t,
+                            const ft_eth_params *p)
+{
+    if (!has_asset) {
+        ft_cli_json_str(o, "symbol", p->symbol, 0);
+        ft_cli_json_num(o, "decimals", p->decimals);
+        return;
+    }
+    ft_cli_json_str(o, "symbol", t && t->has_symbol ? t->symbol : NULL, 1);
+    if (t && t->has_decimals)
+        ft_cli_json_num(o, "decimals", t->decimals);
+    else
+        cJSON_AddNullToObject(o, "decimals");
+}
+
 static void addr_text(char out[FT_ETH_ADDR_STR_MAX], int has, const uint8_t a[20])
 {
     if (has)
@@ -300,9 +387,15 @@ int ft_cli_eth_tx(ft_cli *cli, const char *hash_s, const char *chain)
     if (s == FT_OK && tx.n_xfer)
         s = ft_account_xfers_get(st, p->chain_byte, h, tx.first_xfer, tx.n_xfer, &rows, &n_rows,
                                  &err);
+    ft_account_token *toks = s == FT_OK ? row_tokens(st, p->chain_byte, rows, n_rows) : NULL;
     ft_store_close(st);
-    if (s != FT_OK)
+    if (s == FT_OK && !toks)
+        s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
+    if (s != FT_OK) {
+        ft_account_xfers_free(rows, n_rows);
+        free(toks);
         return ft_cli_fail(s, &err);
+    }
     ft_u256 fee = ft_u256_from_u64(0);
     for (uint32_t i = 0; i < n_rows; i++)
         if (rows[i].kind == FT_XFER_FEE && !ft_u256_add(&fee, &fee, &rows[i].amount))
@@ -363,11 +456,16 @@ int ft_cli_eth_tx(ft_cli *cli, const char *hash_s, const char *chain)
             if (x->has_asset)
                 ft_eth_address_format(a1, x->asset);
             ft_cli_json_str(o, "asset", x->has_asset ? a1 : p->symbol, 0);
-            amount_text(amt, &x->amount, x->has_asset, p);
+            if (x->has_asset)
+                token_amount_text(amt, &x->amount, &toks[i]);
+            else
+                amount_text(amt, &x->amount, 0, p);
             ft_cli_json_str(o, "value", amt, 0);
+            json_asset_info(o, x->has_asset, &toks[i], p);
             cJSON_AddItemToArray(tr, o);
         }
         ft_account_xfers_free(rows, n_rows);
+        free(toks);
         return ft_cli_json_print(j);
     }
     ft_hex_encode(hx + 2, tx.hash, 32);
@@ -390,15 +488,24 @@ int ft_cli_eth_tx(ft_cli *cli, const char *hash_s, const char *chain)
             continue;
         addr_text(a1, x->has_from, x->from);
         addr_text(a2, x->has_to, x->to);
-        amount_text(amt, &x->amount, x->has_asset, p);
-        char asset[FT_ETH_ADDR_STR_MAX];
-        if (x->has_asset)
-            ft_eth_address_format(asset, x->asset);
+        char asset[FT_ETH_ADDR_STR_MAX + FT_TOKEN_SYMBOL_MAX + 16];
+        if (x->has_asset) {
+            char ca[FT_ETH_ADDR_STR_MAX];
+            ft_eth_address_format(ca, x->asset);
+            token_amount_text(amt, &x->amount, &toks[i]);
+            snprintf(asset, sizeof asset, "%s%s(%s)", toks[i].has_symbol ? toks[i].symbol : "",
+                     toks[i].has_symbol ? " " : "", ca);
+            if (!toks[i].has_decimals)
+                snprintf(asset, sizeof asset, "base units of %s", ca);
+        } else {
+            amount_text(amt, &x->amount, 0, p);
+            snprintf(asset, sizeof asset, "%s", p->symbol);
+        }
         printf("  %-8s %-42s -> %-42s %s %s\n", ft_account_kind_name(x->kind),
-               a1[0] ? a1 : "(new coins)", a2[0] ? a2 : "(burnt)", amt,
-               x->has_asset ? asset : p->symbol);
+               a1[0] ? a1 : "(new coins)", a2[0] ? a2 : "(burnt)", amt, asset);
     }
     ft_account_xfers_free(rows, n_rows);
+    free(toks);
     return 0;
 }
 
@@ -416,10 +523,36 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
     if (rc)
         return rc;
     ft_account_addrview v;
+    memset(&v, 0, sizeof v);
     s = ft_account_address_view(st, p->chain_byte, a, &v, &err);
+    ft_account_token *toks = NULL;
+    ft_label_set labels;
+    memset(&labels, 0, sizeof labels);
+    if (s == FT_OK) {
+        toks = calloc(v.n_assets ? v.n_assets : 1, sizeof *toks);
+        for (size_t i = 0; toks && i < v.n_assets; i++)
+            if (!v.assets[i].has_asset ||
+                ft_account_token_get(st, p->chain_byte, v.assets[i].asset, &toks[i], NULL) != FT_OK)
+                memset(&toks[i], 0, sizeof toks[i]);
+        if (!toks)
+            s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
+    }
+    if (s == FT_OK) { /* labels imported for this chain (labels import, chain column) */
+        ft_addr_key key;
+        memset(&key, 0, sizeof key);
+        key.len = 20;
+        memcpy(key.bytes, a, 20);
+        s = ft_labels_get(st, p->chain_byte, &key, &labels, &err);
+        if (s == FT_ERR_NOTFOUND)
+            s = FT_OK;
+    }
     ft_store_close(st);
-    if (s != FT_OK)
+    if (s != FT_OK) {
+        ft_account_addrview_release(&v);
+        free(toks);
+        ft_label_set_release(&labels);
         return ft_cli_fail(s, &err);
+    }
     char text[FT_ETH_ADDR_STR_MAX], amt[FT_U256_DEC_MAX + 1], asset[FT_ETH_ADDR_STR_MAX];
     ft_eth_address_format(text, a);
     ft_account_asset_total zero;
@@ -429,7 +562,14 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
         cJSON *j = cJSON_CreateObject();
         ft_cli_json_str(j, "chain", p->name, 0);
         ft_cli_json_str(j, "address", text, 0);
-        cJSON_AddArrayToObject(j, "labels");
+        cJSON *lj = cJSON_AddArrayToObject(j, "labels");
+        for (size_t i = 0; i < labels.n; i++) {
+            cJSON *o = cJSON_CreateObject();
+            ft_cli_json_str(o, "entity", labels.v[i].entity, 0);
+            ft_cli_json_str(o, "category", ft_label_cat_name(labels.v[i].category), 0);
+            ft_cli_json_str(o, "source", labels.v[i].source, 0);
+            cJSON_AddItemToArray(lj, o);
+        }
         cJSON_AddNullToObject(j, "cluster");
         amount_text(amt, &native->received, 0, p);
         ft_cli_json_str(j, "received", amt, 0);
@@ -447,7 +587,7 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
             cJSON_AddNullToObject(j, "last_seen");
         }
         cJSON_AddArrayToObject(j, "exposure");
-        cJSON *toks = cJSON_AddArrayToObject(j, "tokens");
+        cJSON *tj = cJSON_AddArrayToObject(j, "tokens");
         for (size_t i = 0; i < v.n_assets; i++) {
             const ft_account_asset_total *t = &v.assets[i];
             if (!t->has_asset)
@@ -455,22 +595,30 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
             cJSON *o = cJSON_CreateObject();
             ft_eth_address_format(asset, t->asset);
             ft_cli_json_str(o, "asset", asset, 0);
-            ft_u256_to_dec(amt, &t->received);
+            json_asset_info(o, 1, &toks[i], p);
+            token_amount_text(amt, &t->received, &toks[i]);
             ft_cli_json_str(o, "received", amt, 0);
-            ft_u256_to_dec(amt, &t->sent);
+            token_amount_text(amt, &t->sent, &toks[i]);
             ft_cli_json_str(o, "sent", amt, 0);
             amt[0] = '-';
-            ft_u256_to_dec(amt + (t->negative ? 1 : 0), &t->balance);
+            token_amount_text(amt + (t->negative ? 1 : 0), &t->balance, &toks[i]);
             ft_cli_json_str(o, "balance", amt, 0);
-            cJSON_AddItemToArray(toks, o);
+            cJSON_AddItemToArray(tj, o);
         }
         ft_account_addrview_release(&v);
+        free(toks);
+        ft_label_set_release(&labels);
         return ft_cli_json_print(j);
     }
     printf("address   %s (%s)\n", text, p->name);
+    for (size_t i = 0; i < labels.n; i++)
+        printf("label     %s (%s; %s)\n", labels.v[i].entity,
+               ft_label_cat_name(labels.v[i].category), labels.v[i].source);
+    ft_label_set_release(&labels);
     if (!v.found) {
         printf("not seen in the index\n");
         ft_account_addrview_release(&v);
+        free(toks);
         return 0;
     }
     char iso[FT_TIME_ISO8601_MAX];
@@ -488,10 +636,16 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
         if (!t->has_asset)
             continue;
         ft_eth_address_format(asset, t->asset);
-        ft_u256_to_dec(amt, &t->balance);
-        printf("token     %s balance %s%s (base units)\n", asset, t->negative ? "-" : "", amt);
+        token_amount_text(amt, &t->balance, &toks[i]);
+        if (toks[i].has_decimals)
+            printf("token     %s balance %s%s %s\n", asset, t->negative ? "-" : "", amt,
+                   toks[i].has_symbol ? toks[i].symbol : "(no symbol)");
+        else
+            printf("token     %s balance %s%s (base units%s%s)\n", asset, t->negative ? "-" : "",
+                   amt, toks[i].has_symbol ? ", " : "", toks[i].has_symbol ? toks[i].symbol : "");
     }
     ft_account_addrview_release(&v);
+    free(toks);
     return 0;
 }
 

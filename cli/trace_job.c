@@ -4,11 +4,15 @@
  *
  * Steps of prepare: incidents from the store → seeds resolved to out ids (txid:vout, txid, or
  * an address: the outputs it receives from 00:00 UTC of the incident's date on, in chain
- * order, capped at the row's amount; a seed not in the index is bad input, exit 2) → the
+ * order, capped at the row's amount; a txid:vout or txid row's amount caps the first units of
+ * the output or of the outputs in output order, and an amount above what they hold is bad
+ * input; a seed not in the index is bad input, exit 2) → the
  * graph → terminal category per address (its own label, else the label of its cluster: the
  * lowest-id labelled member of the cluster with a terminal category). Run: ft_trace_run, then
- * the text of each flow's address and the output order. Write: CSV to temporary files in DIR,
- * renamed when complete, so a failed trace never leaves half a file. A conservation failure
+ * the text of each flow's address and the output order. Write: summary.csv, flows.csv (USD
+ * from datasets/prices, found as load_prices says), paths.csv, flow.dot to temporary files in
+ * DIR, renamed when complete, so a failed trace never leaves half a file; then flow.svg by
+ * Graphviz. A conservation failure
  * is a bug, reported as a runtime failure (exit 1) naming the incident and model.
  *
  * Output order: incidents by id (store order), models poison, haircut, fifo; flows within an
@@ -16,11 +20,15 @@
  * number of threads.
  */
 #include <errno.h>
+#include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chains/bitcoin/address.h"
 #include "cli/btc_index.h"
@@ -29,12 +37,14 @@
 #include "cli/trace_job.h"
 #include "engine/clusterstore.h"
 #include "engine/csv.h"
+#include "engine/exposure.h"
 #include "engine/graph.h"
 #include "engine/hex.h"
 #include "engine/incidents.h"
 #include "engine/keys.h"
 #include "engine/labels.h"
 #include "engine/log.h"
+#include "engine/prices.h"
 #include "engine/query.h"
 #include "engine/timefmt.h"
 #include "engine/trace.h"
@@ -111,6 +121,77 @@ static ft_status build_terminals(ft_store *st, const ft_graph *g, const ft_cli_l
     *cat_out = cat;
     *ent_out = ent;
     return FT_OK;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* The prices directory (datasets/prices/README.md, "Lookup by the CLI"): $FUNDTRACE_PRICES,
+ * $FUNDTRACE_DATASETS/prices, beside the binary (<exe dir>/../datasets/prices: build/fundtrace
+ * in the source tree; <exe dir>/../share/fundtrace/datasets/prices: an installed tree),
+ * $FT_SOURCE_DIR/datasets/prices, ./datasets/prices. Returns 1 with the path in out. */
+static int find_prices_dir(char *out, size_t cap)
+{
+    const char *env = getenv("FUNDTRACE_PRICES");
+    if (env && *env) {
+        snprintf(out, cap, "%s", env);
+        return is_dir(out);
+    }
+    env = getenv("FUNDTRACE_DATASETS");
+    if (env && *env) {
+        snprintf(out, cap, "%s/prices", env);
+        if (is_dir(out))
+            return 1;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            snprintf(out, cap, "%s/../datasets/prices", exe);
+            if (is_dir(out))
+                return 1;
+            snprintf(out, cap, "%s/../share/fundtrace/datasets/prices", exe);
+            if (is_dir(out))
+                return 1;
+        }
+    }
+    env = getenv("FT_SOURCE_DIR");
+    if (env && *env) {
+        snprintf(out, cap, "%s/datasets/prices", env);
+        if (is_dir(out))
+            return 1;
+    }
+    snprintf(out, cap, "datasets/prices");
+    return is_dir(out);
+}
+
+/* Loads the daily prices for amount_usd into job (absent: a warning, USD stays empty).
+ * Returns 0 or an exit code (a malformed price file is bad input: 2). */
+int ft_cli_trace_job_load_prices(ft_cli_trace_job *job)
+{
+    char dir[PATH_MAX + 64];
+    if (!find_prices_dir(dir, sizeof dir)) {
+        ft_log(FT_LOG_WARN, "no prices directory found (datasets/prices; set FUNDTRACE_DATASETS "
+                            "or FUNDTRACE_PRICES): amount_usd left empty");
+        return 0;
+    }
+    ft_err err;
+    ft_err_clear(&err);
+    ft_prices *p = NULL;
+    ft_status s = ft_prices_load_dir(&p, dir, &err);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    job->prices = p;
+    job->opts.prices = p;
+    job->opts.asset = "BTC";
+    job->opts.decimals = FT_BTC_DECIMALS;
+    return 0;
 }
 
 static int push_seed(ft_trace_seed **v, size_t *n, size_t *cap, uint32_t inc, uint32_t tx,
@@ -209,6 +290,7 @@ int ft_cli_trace_parse_opts(const char *cmd, const char *model, const char *max_
 {
     memset(to, 0, sizeof *to);
     to->max_hops = FT_TRACE_NO_HOP_LIMIT;
+    to->paths = 1; /* paths.csv: every command that writes the trace files records them */
     if (!model || strcmp(model, "all") == 0) {
         to->models = 1u << FT_TAINT_POISON | 1u << FT_TAINT_HAIRCUT | 1u << FT_TAINT_FIFO;
     } else {
@@ -285,10 +367,34 @@ static int txid_seeds(ft_cli_trace_job *job, const ft_incident_row *x, int kind,
         return ft_cli_error(2, "incident '%s' seed '%s': the transaction has %u outputs",
                             x->incident, x->seed, n_out);
     uint32_t k0 = kind == 2 ? vout : 0, k1 = kind == 2 ? vout + 1 : n_out;
+    /* an amount caps the stolen units: the first units of the output's FIFO tape (txid:vout),
+     * or of the outputs in output order (txid); more than the outputs hold is bad input */
+    ft_u128 cap = 0, total = 0;
+    int capped = x->amount[0] != '\0';
+    if (capped && (ft_amount_parse(&cap, x->amount, FT_BTC_DECIMALS) != FT_OK ||
+                   cap > FT_BTC_MAX_MONEY || cap == 0))
+        return ft_cli_error(2, "incident '%s' seed '%s': amount '%s' is not a BTC amount",
+                            x->incident, x->seed, x->amount);
     for (uint32_t k = k0; k < k1; k++)
+        total += g->out_value[g->out_off[t] + k];
+    if (capped && cap > total) {
+        char have[FT_AMOUNT_STR_MAX];
+        ft_amount_format(have, total, FT_BTC_DECIMALS);
+        return ft_cli_error(2, "incident '%s' seed '%s': amount %s exceeds the %s BTC %s",
+                            x->incident, x->seed, x->amount, have,
+                            kind == 2 ? "of the output" : "of the transaction's outputs");
+    }
+    uint64_t left = (uint64_t)cap;
+    for (uint32_t k = k0; k < k1 && (!capped || left > 0); k++) {
+        uint64_t v = g->out_value[g->out_off[t] + k];
+        uint64_t take = capped ? (v < left ? v : left) : 0;
+        if (capped && take == 0)
+            continue; /* a zero-value output: nothing to take */
         if (!push_seed(&job->seeds, &job->n_seeds, &job->cap_seeds, (uint32_t)(job->n_inc - 1),
-                       t, g->out_off[t] + k, 0))
+                       t, g->out_off[t] + k, take))
             return ft_cli_error(1, "out of memory");
+        left -= take;
+    }
     return 0;
 }
 
@@ -304,8 +410,12 @@ int ft_cli_trace_job_prepare(ft_cli_trace_job *job, ft_store *st, const ft_btc_p
     job->opts.max_hops = FT_TRACE_NO_HOP_LIMIT;
     ft_err err;
     ft_err_clear(&err);
+    int acode = ft_cli_trace_job_account_prepare(job, st, incident); /* EVM chains */
+    if (acode)
+        return acode;
+    size_t n_acct = ft_cli_trace_job_account_incidents(job);
     ft_incident_set *set = &job->set;
-    ft_status s = ft_incidents_scan(st, FT_CHAIN_BTC, set, &err);
+    ft_status s = net ? ft_incidents_scan(st, FT_CHAIN_BTC, set, &err) : FT_OK;
     if (s != FT_OK)
         return ft_cli_fail(s, &err);
     if (incident) {
@@ -314,22 +424,15 @@ int ft_cli_trace_job_prepare(ft_cli_trace_job *job, ft_store *st, const ft_btc_p
             if (strcmp(set->v[i].incident, incident) == 0)
                 set->v[k++] = set->v[i];
         set->n = k;
-        if (k == 0)
-            return ft_cli_error(2, "no bitcoin incident '%s' in index '%s'", incident, db_path);
-    } else if (set->n > 0) {
-        ft_incident_set eth;
-        memset(&eth, 0, sizeof eth);
-        if (ft_incidents_scan(st, FT_CHAIN_ETH, &eth, &err) == FT_OK && eth.n > 0)
-            ft_log(FT_LOG_WARN, "%zu ethereum incident rows are not traced: account chains "
-                                "are not supported by trace yet",
-                   eth.n);
-        ft_err_clear(&err);
-        ft_incident_set_release(&eth);
+        if (k == 0 && n_acct == 0)
+            return ft_cli_error(2, "no incident '%s' in index '%s'", incident, db_path);
     }
-    if (set->n == 0)
-        return ft_cli_error(2, "index '%s' holds no bitcoin incident: run 'fundtrace incidents "
+    if (set->n == 0 && n_acct == 0)
+        return ft_cli_error(2, "index '%s' holds no incident: run 'fundtrace incidents "
                                "import FILE'",
                             db_path);
+    if (set->n == 0)
+        return 0; /* account chains only */
     job->names = malloc(set->n * sizeof *job->names);
     job->inc_first_row = malloc(set->n * sizeof *job->inc_first_row);
     if (!job->names || !job->inc_first_row)
@@ -357,6 +460,9 @@ int ft_cli_trace_job_prepare(ft_cli_trace_job *job, ft_store *st, const ft_btc_p
         s = build_terminals(st, &job->g, &job->lab, &job->term_cat, &job->term_ent, &err);
     if (s != FT_OK)
         return ft_cli_fail(s, &err);
+    int code = ft_cli_trace_job_load_prices(job);
+    if (code)
+        return code;
     job->load_seconds = now_s() - t0;
     return 0;
 }
@@ -381,8 +487,11 @@ int ft_cli_trace_job_run(ft_cli_trace_job *job)
     ft_err err;
     ft_err_clear(&err);
     double t1 = now_s();
-    ft_status s = ft_trace_run(&job->res, &job->g, job->term_cat, job->term_ent, job->seeds,
-                               job->n_seeds, job->names, job->n_inc, &job->opts, &err);
+    ft_status s = job->n_inc == 0 && !job->trace_fn ? FT_OK /* account chains only */
+                  : job->trace_fn ? job->trace_fn(job, &err)
+                                : ft_trace_run(&job->res, &job->g, job->term_cat, job->term_ent,
+                                               job->seeds, job->n_seeds, job->names, job->n_inc,
+                                               &job->opts, &err);
     job->trace_seconds = now_s() - t1;
     ft_log(FT_LOG_DEBUG, "graph of %u txs and labels loaded in %.3f s; traced %llu (track, tx) "
                          "visits in %.3f s (%.0f visits/s)",
@@ -405,21 +514,13 @@ int ft_cli_trace_job_run(ft_cli_trace_job *job)
     sort_job = job;
     qsort(job->flow_order, n, sizeof *job->flow_order, cmp_flow_order);
     sort_job = NULL;
-    return 0;
+    return ft_cli_trace_job_account_run(job);
 }
 
-/* Writes DIR/summary.csv and DIR/flows.csv via .tmp files and renames. */
-static ft_status write_csvs(const char *dir, const ft_cli_trace_job *job, ft_err *err)
+static ft_status w_summary(FILE *f, const ft_cli_trace_job *job, ft_err *err)
 {
+    (void)err;
     const ft_trace_result *res = &job->res;
-    char tmp[2][4224], fin[2][4200];
-    snprintf(fin[0], sizeof fin[0], "%s/summary.csv", dir);
-    snprintf(fin[1], sizeof fin[1], "%s/flows.csv", dir);
-    for (int k = 0; k < 2; k++)
-        snprintf(tmp[k], sizeof tmp[k], "%s.tmp", fin[k]);
-    FILE *f = fopen(tmp[0], "w");
-    if (!f)
-        return ft_err_set(err, FT_ERR_IO, "cannot write '%s': %s", tmp[0], strerror(errno));
     fputs("incident,model,chain,asset,stolen,to_exchange,to_mixer,to_bridge,to_other,unspent,"
           "fees,below_threshold,hop_limit\n",
           f);
@@ -439,15 +540,13 @@ static ft_status write_csvs(const char *dir, const ft_cli_trace_job *job, ft_err
             }
             fputc('\n', f);
         }
-    if (fclose(f) != 0) {
-        remove(tmp[0]);
-        return ft_err_set(err, FT_ERR_IO, "cannot write '%s'", tmp[0]);
-    }
-    f = fopen(tmp[1], "w");
-    if (!f) {
-        remove(tmp[0]);
-        return ft_err_set(err, FT_ERR_IO, "cannot write '%s': %s", tmp[1], strerror(errno));
-    }
+    return FT_OK;
+}
+
+static ft_status w_flows(FILE *f, const ft_cli_trace_job *job, ft_err *err)
+{
+    (void)err;
+    const ft_trace_result *res = &job->res;
     fputs("incident,model,chain,asset,category,entity,address,amount,amount_usd,hops,first_time,"
           "last_time,tx_count\n",
           f);
@@ -462,24 +561,366 @@ static ft_status write_csvs(const char *dir, const ft_cli_trace_job *job, ft_err
         ft_csv_cell(f, job->flow_addr[i]);
         fputc(',', f);
         put_amount(f, x->amount);
-        fprintf(f, ",,%u,", x->hops);
+        fputc(',', f);
+        if (x->usd_known) {
+            char usd[FT_AMOUNT_STR_MAX];
+            ft_prices_format_usd(usd, x->amount_usd);
+            fputs(usd, f);
+        }
+        fprintf(f, ",%u,", x->hops);
         put_time(f, x->first_time);
         fputc(',', f);
         put_time(f, x->last_time);
         fprintf(f, ",%llu\n", (unsigned long long)x->tx_count);
     }
-    if (fclose(f) != 0) {
-        remove(tmp[0]);
-        remove(tmp[1]);
-        return ft_err_set(err, FT_ERR_IO, "cannot write '%s'", tmp[1]);
-    }
-    for (int k = 0; k < 2; k++)
-        if (rename(tmp[k], fin[k]) != 0) {
-            remove(tmp[0]);
-            remove(tmp[1]);
-            return ft_err_set(err, FT_ERR_IO, "cannot rename '%s': %s", tmp[k], strerror(errno));
-        }
     return FT_OK;
+}
+
+/* Address text of out o's address ("" for an output without one). */
+static ft_status out_addr_text(const ft_cli_trace_job *job, uint32_t o,
+                               char out[FT_CLI_ADDR_TEXT_MAX], ft_err *err)
+{
+    out[0] = '\0';
+    uint32_t a = job->g.out_addr[o];
+    if (a == 0 || a >= job->g.n_addr)
+        return FT_OK;
+    return job->addr_text(job->text_ctx, a, out, err);
+}
+
+/* paths.csv: per flow (flows.csv order) its evidence path, numbered per (incident, model);
+ * hop k is the k-th transaction from the seed output: from = the tainted output it spent,
+ * to = the output it paid. A seed output paid straight to the terminal is one row with hop 0
+ * (txid = the seed's transaction, from empty). */
+static ft_status w_paths(FILE *f, const ft_cli_trace_job *job, ft_err *err)
+{
+    const ft_trace_result *res = &job->res;
+    fputs("incident,model,path,hop,chain,txid,from,to,amount,time\n", f);
+    uint32_t cur_inc = UINT32_MAX, cur_model = UINT32_MAX;
+    uint64_t path_no = 0;
+    char from[FT_CLI_ADDR_TEXT_MAX], to[FT_CLI_ADDR_TEXT_MAX], txid[65];
+    for (size_t r = 0; r < res->n_flows; r++) {
+        size_t i = job->flow_order[r];
+        const ft_trace_flow *x = &res->flows[i];
+        if (x->incident != cur_inc || x->model != cur_model) {
+            cur_inc = x->incident;
+            cur_model = x->model;
+            path_no = 0;
+        }
+        path_no++;
+        size_t a = res->path_off[i], b = res->path_off[i + 1];
+        if (b <= a)
+            return ft_err_set(err, FT_ERR_STATE, "no evidence path for a flow of incident '%s'",
+                              job->names[x->incident]);
+        for (size_t k = b - a == 1 ? a : a + 1; k < b; k++) {
+            const ft_trace_path_step *sp = &res->path[k];
+            ft_status s = job->txid_text(job->text_ctx, sp->tx, txid, err);
+            if (s == FT_OK && k > a)
+                s = out_addr_text(job, res->path[k - 1].out, from, err);
+            else
+                from[0] = '\0';
+            if (s == FT_OK)
+                s = out_addr_text(job, sp->out, to, err);
+            if (s != FT_OK)
+                return s;
+            ft_csv_cell(f, job->names[x->incident]);
+            fprintf(f, ",%s,%llu,%zu,bitcoin,%s,", ft_taint_model_get((int)x->model)->name,
+                    (unsigned long long)path_no, k - a, txid);
+            ft_csv_cell(f, from);
+            fputc(',', f);
+            ft_csv_cell(f, to);
+            fputc(',', f);
+            put_amount(f, sp->taint);
+            fputc(',', f);
+            put_time(f, job->g.tx_time[sp->tx]);
+            fputc('\n', f);
+        }
+    }
+    return FT_OK;
+}
+
+/* ---- flow.dot ----------------------------------------------------------------------------
+ * Left: one node per incident. Middle: one node per terminal category reached. Right: one
+ * node per terminal entity (an unlabelled terminal address is grouped as "unlabelled <cat>")
+ * and the non-terminal outcomes (unspent, fees, below threshold, hop limit). Figures of one
+ * model: haircut when it was run, else the first model run (named in the graph label). Edge
+ * width 1..12 pt proportional to the amount (the largest edge 12 pt). Node ids are
+ * generated ("i3", "c0", "e5", "o1"); every label goes through dot_esc. */
+
+/* Writes s escaped for a DOT double-quoted string: \ and " escaped, control characters as
+ * spaces (no line breaks or DOT escapes can come from data). */
+static void dot_esc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc(c, f);
+        } else if (c < 0x20 || c == 0x7f) {
+            fputc(' ', f);
+        } else {
+            fputc(c, f);
+        }
+    }
+}
+
+typedef struct dot_sum {
+    ft_u128 amount, usd; /* usd: micro-USD */
+    int usd_known;       /* every flow in the sum had a USD value */
+    int used;
+} dot_sum;
+
+static void dot_add(dot_sum *d, const ft_trace_flow *x)
+{
+    if (!d->used) {
+        d->used = 1;
+        d->usd_known = 1;
+    }
+    d->amount += x->amount;
+    d->usd += x->amount_usd;
+    if (!x->usd_known)
+        d->usd_known = 0;
+}
+
+static void dot_edge(FILE *f, const char *from, const char *to, const dot_sum *d, ft_u128 max,
+                     int with_usd)
+{
+    /* width in tenths of a point: 10 + 110 × amount / max, integer arithmetic */
+    unsigned tenths = 10 + (unsigned)(max ? (ft_u128)110 * d->amount / max : 0);
+    char amt[FT_AMOUNT_STR_MAX], usd[FT_AMOUNT_STR_MAX];
+    ft_amount_format(amt, d->amount, FT_BTC_DECIMALS);
+    fprintf(f, "  %s -> %s [penwidth=%u.%u, label=\"%s BTC", from, to, tenths / 10, tenths % 10,
+            amt);
+    if (with_usd && d->usd_known) {
+        ft_prices_format_usd(usd, d->usd);
+        fprintf(f, "\\nUSD %s", usd);
+    }
+    fputs("\"];\n", f);
+}
+
+typedef struct dot_ent {
+    uint8_t cat;
+    uint32_t entity; /* FT_GRAPH_NONE: unlabelled terminals of cat */
+    dot_sum sum;
+} dot_ent;
+
+static ft_status w_dot(FILE *f, const ft_cli_trace_job *job, ft_err *err)
+{
+    const ft_trace_result *res = &job->res;
+    int model = -1;
+    if (job->opts.models >> FT_TAINT_HAIRCUT & 1u)
+        model = FT_TAINT_HAIRCUT;
+    for (int m = 0; m < FT_TAINT_MODELS && model < 0; m++)
+        if (job->opts.models >> m & 1u)
+            model = m;
+    if (model < 0)
+        model = FT_TAINT_HAIRCUT;
+    size_t n_inc = res->n_incidents;
+    dot_sum *ic = calloc(n_inc * FT_CAT_COUNT + 1, sizeof *ic); /* incident → category */
+    dot_ent *ent = calloc(res->n_flows + 1, sizeof *ent);
+    size_t n_ent = 0;
+    if (!ic || !ent) {
+        free(ic);
+        free(ent);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory writing flow.dot");
+    }
+    ft_u128 max = 0;
+    for (size_t r = 0; r < res->n_flows; r++) {
+        const ft_trace_flow *x = &res->flows[job->flow_order[r]];
+        if ((int)x->model != model || x->category >= FT_CAT_COUNT)
+            continue;
+        dot_add(&ic[x->incident * FT_CAT_COUNT + x->category], x);
+        size_t e = 0;
+        while (e < n_ent && !(ent[e].cat == x->category && ent[e].entity == x->entity))
+            e++;
+        if (e == n_ent) {
+            ent[n_ent].cat = x->category;
+            ent[n_ent].entity = x->entity;
+            n_ent++;
+        }
+        dot_add(&ent[e].sum, x);
+    }
+    /* outcomes that are not terminals, from the summary */
+    static const char *const outcome[4] = {"unspent", "fees", "below threshold", "hop limit"};
+    dot_sum cat_tot[FT_CAT_COUNT];
+    memset(cat_tot, 0, sizeof cat_tot);
+    int outcome_used[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n_inc; i++) {
+        const ft_trace_summary *s = &res->summary[i * FT_TAINT_MODELS + (size_t)model];
+        const ft_u128 o[4] = {s->unspent, s->fees, s->below_threshold, s->hop_limit};
+        for (int k = 0; k < 4; k++) {
+            if (o[k] > max)
+                max = o[k];
+            if (o[k] > 0)
+                outcome_used[k] = 1;
+        }
+        for (int c = 0; c < FT_CAT_COUNT; c++) {
+            const dot_sum *d = &ic[i * FT_CAT_COUNT + (size_t)c];
+            if (!d->used)
+                continue;
+            if (d->amount > max)
+                max = d->amount;
+            if (!cat_tot[c].used) {
+                cat_tot[c].used = 1;
+                cat_tot[c].usd_known = 1;
+            }
+            cat_tot[c].amount += d->amount;
+        }
+    }
+    for (size_t e = 0; e < n_ent; e++)
+        if (ent[e].sum.amount > max)
+            max = ent[e].sum.amount;
+
+    fputs("digraph fundtrace {\n", f);
+    fprintf(f, "  graph [rankdir=LR, labelloc=t, fontname=\"Helvetica\", label=\"fundtrace: where "
+               "the stolen funds went, model %s (edge width proportional to the BTC amount, 1 "
+               "to 12 pt; USD at the daily close of each delivery)\"];\n",
+            ft_taint_model_get(model)->name);
+    fputs("  node [fontname=\"Helvetica\", shape=box, style=filled, fillcolor=\"#eeeeee\"];\n"
+          "  edge [fontname=\"Helvetica\", fontsize=10, color=\"#555555\"];\n",
+          f);
+    fputs("  { rank=source;\n", f);
+    char amt[FT_AMOUNT_STR_MAX];
+    for (size_t i = 0; i < n_inc; i++) {
+        const ft_trace_summary *s = &res->summary[i * FT_TAINT_MODELS + (size_t)model];
+        ft_amount_format(amt, s->stolen, FT_BTC_DECIMALS);
+        fprintf(f, "    i%zu [fillcolor=\"#f4cccc\", label=\"", i);
+        dot_esc(f, job->names[i]);
+        fprintf(f, "\\nstolen %s BTC\"];\n", amt);
+    }
+    fputs("  }\n", f);
+    for (int c = 0; c < FT_CAT_COUNT; c++)
+        if (cat_tot[c].used) {
+            fprintf(f, "  c%d [shape=ellipse, fillcolor=\"#fff2cc\", label=\"", c);
+            dot_esc(f, ft_label_cat_name((uint8_t)c));
+            fputs("\"];\n", f);
+        }
+    fputs("  { rank=sink;\n", f);
+    for (size_t e = 0; e < n_ent; e++) {
+        fprintf(f, "    e%zu [fillcolor=\"#d9ead3\", label=\"", e);
+        if (ent[e].entity != FT_GRAPH_NONE && ent[e].entity < job->lab.n_entities) {
+            dot_esc(f, job->lab.entity_name[ent[e].entity]);
+        } else {
+            fputs("unlabelled ", f);
+            dot_esc(f, ft_label_cat_name(ent[e].cat));
+        }
+        fputs("\"];\n", f);
+    }
+    for (int k = 0; k < 4; k++)
+        if (outcome_used[k])
+            fprintf(f, "    o%d [fillcolor=\"#ffffff\", label=\"%s\"];\n", k, outcome[k]);
+    fputs("  }\n", f);
+    char a[32], b[32];
+    for (size_t i = 0; i < n_inc; i++) {
+        snprintf(a, sizeof a, "i%zu", i);
+        for (int c = 0; c < FT_CAT_COUNT; c++) {
+            const dot_sum *d = &ic[i * FT_CAT_COUNT + (size_t)c];
+            if (!d->used)
+                continue;
+            snprintf(b, sizeof b, "c%d", c);
+            dot_edge(f, a, b, d, max, 1);
+        }
+        const ft_trace_summary *s = &res->summary[i * FT_TAINT_MODELS + (size_t)model];
+        const ft_u128 o[4] = {s->unspent, s->fees, s->below_threshold, s->hop_limit};
+        for (int k = 0; k < 4; k++) {
+            if (o[k] == 0)
+                continue;
+            dot_sum d = {o[k], 0, 0, 1};
+            snprintf(b, sizeof b, "o%d", k);
+            dot_edge(f, a, b, &d, max, 0);
+        }
+    }
+    for (size_t e = 0; e < n_ent; e++) {
+        snprintf(a, sizeof a, "c%d", ent[e].cat);
+        snprintf(b, sizeof b, "e%zu", e);
+        dot_edge(f, a, b, &ent[e].sum, max, 1);
+    }
+    fputs("}\n", f);
+    free(ic);
+    free(ent);
+    return FT_OK;
+}
+
+/* Renders dir/flow.dot to dir/flow.svg with `dot -Tsvg` (posix_spawnp: PATH lookup, no
+ * shell), through flow.svg.tmp and a rename. Graphviz missing: a one-line note, FT_OK. */
+static ft_status render_svg(const char *dir, ft_err *err)
+{
+    char dot_path[4200], tmp[4224], fin[4200];
+    snprintf(dot_path, sizeof dot_path, "%s/flow.dot", dir);
+    snprintf(fin, sizeof fin, "%s/flow.svg", dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp", fin);
+    char *argv[] = {"dot", "-Tsvg", "-o", tmp, dot_path, NULL};
+    extern char **environ;
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "dot", NULL, NULL, argv, environ);
+    if (rc == ENOENT) {
+        remove(fin); /* never leave an svg of an older run beside the new flow.dot */
+        ft_log(FT_LOG_INFO, "note: Graphviz 'dot' is not installed: wrote '%s' without flow.svg",
+               dot_path);
+        return FT_OK;
+    }
+    if (rc != 0)
+        return ft_err_set(err, FT_ERR_IO, "cannot run Graphviz 'dot': %s", strerror(rc));
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return ft_err_set(err, FT_ERR_IO, "waiting for Graphviz 'dot': %s", strerror(errno));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        remove(tmp);
+        return ft_err_set(err, FT_ERR_IO, "Graphviz 'dot -Tsvg' failed on '%s' (status %d)",
+                          dot_path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    }
+    if (rename(tmp, fin) != 0) {
+        remove(tmp);
+        return ft_err_set(err, FT_ERR_IO, "cannot rename '%s': %s", tmp, strerror(errno));
+    }
+    return FT_OK;
+}
+
+typedef ft_status (*trace_file_fn)(FILE *f, const ft_cli_trace_job *job, ft_err *err);
+
+/* Writes every file to DIR/<name>.tmp, then renames them all: a failure leaves no half file
+ * (the .tmp files are removed). */
+static ft_status write_files(const char *dir, const ft_cli_trace_job *job, ft_err *err)
+{
+    static const struct {
+        const char *name;
+        trace_file_fn fn;
+        int needs_paths;
+    } files[] = {{"summary.csv", w_summary, 0},
+                 {"flows.csv", w_flows, 0},
+                 {"paths.csv", w_paths, 1},
+                 {"flow.dot", w_dot, 0}};
+    enum { N_FILES = sizeof files / sizeof files[0] };
+    char tmp[N_FILES][4224], fin[N_FILES][4200];
+    int done[N_FILES] = {0};
+    ft_status s = FT_OK;
+    for (size_t k = 0; k < N_FILES && s == FT_OK; k++) {
+        if (files[k].needs_paths && !job->res.path_off)
+            continue;
+        snprintf(fin[k], sizeof fin[k], "%s/%s", dir, files[k].name);
+        snprintf(tmp[k], sizeof tmp[k], "%s/%s.tmp", dir, files[k].name);
+        FILE *f = fopen(tmp[k], "w");
+        if (!f) {
+            s = ft_err_set(err, FT_ERR_IO, "cannot write '%s': %s", tmp[k], strerror(errno));
+            break;
+        }
+        done[k] = 1;
+        s = files[k].fn(f, job, err);
+        if (fclose(f) != 0 && s == FT_OK)
+            s = ft_err_set(err, FT_ERR_IO, "cannot write '%s'", tmp[k]);
+    }
+    for (size_t k = 0; k < N_FILES && s == FT_OK; k++)
+        if (done[k] && rename(tmp[k], fin[k]) != 0)
+            s = ft_err_set(err, FT_ERR_IO, "cannot rename '%s': %s", tmp[k], strerror(errno));
+        else if (done[k])
+            done[k] = 2;
+    if (s != FT_OK) {
+        for (size_t k = 0; k < N_FILES; k++)
+            if (done[k] == 1)
+                remove(tmp[k]);
+        return s;
+    }
+    return render_svg(dir, err);
 }
 
 int ft_cli_trace_job_write(const ft_cli_trace_job *job, const char *dir)
@@ -488,18 +929,71 @@ int ft_cli_trace_job_write(const ft_cli_trace_job *job, const char *dir)
         return ft_cli_error(1, "cannot create '%s': %s", dir, strerror(errno));
     ft_err err;
     ft_err_clear(&err);
-    ft_status s = write_csvs(dir, job, &err);
+    ft_status s = write_files(dir, job, &err);
+    return s == FT_OK ? ft_cli_trace_job_account_write(job, dir) /* EVM chains' rows */
+                      : ft_cli_fail(s, &err);
+}
+
+int ft_cli_trace_job_store_exposure(const ft_cli_trace_job *job)
+{
+    if (!job->st || !job->opts.exposure)
+        return ft_cli_error(1, "internal: exposure stored without an index or an exposure run");
+    const ft_trace_result *res = &job->res;
+    size_t n = res->n_exposure;
+    ft_exposure_item *items = calloc(n ? n : 1, sizeof *items);
+    if (!items)
+        return ft_cli_error(1, "out of memory storing exposure");
+    ft_err err;
+    ft_err_clear(&err);
+    ft_status s = FT_OK;
+    size_t k = 0;
+    ft_addr_key key;
+    uint32_t key_of = 0; /* rows come sorted by address: one key lookup per address */
+    memset(&key, 0, sizeof key);
+    for (size_t i = 0; i < n && s == FT_OK; i++) {
+        const ft_trace_exposure *x = &res->exposure[i];
+        if (x->addr == 0 || x->amount == 0) /* no address (OP_RETURN): nothing to show */
+            continue;
+        if (key.len == 0 || x->addr != key_of) {
+            s = ft_query_addr_key(job->st, FT_CHAIN_BTC, x->addr, &key, &err);
+            key_of = x->addr;
+        }
+        if (s != FT_OK)
+            break;
+        items[k].addr = key;
+        items[k].incident = x->incident;
+        items[k].model = (uint8_t)x->model;
+        items[k].amount = x->amount;
+        k++;
+    }
+    if (s == FT_OK) {
+        ft_exposure_run run;
+        memset(&run, 0, sizeof run);
+        run.models = job->opts.models;
+        run.max_hops = job->opts.max_hops;
+        run.min_value = job->opts.min_value;
+        s = ft_exposure_replace(job->st, FT_CHAIN_BTC, job->names, job->n_inc, &run, items, k,
+                                &err);
+    }
+    free(items);
     return s == FT_OK ? 0 : ft_cli_fail(s, &err);
 }
 
 void ft_cli_trace_job_release(ft_cli_trace_job *job)
 {
+    ft_cli_trace_job_account_release(job);
+    if (job->inputs_borrowed) { /* inside a snapshot mapping (cli/trace_snapshot.c) */
+        job->term_cat = NULL;
+        job->term_ent = NULL;
+        job->lab.addr_entity = NULL;
+    }
     free(job->flow_addr);
     free(job->flow_order);
     ft_trace_result_release(&job->res);
     free(job->term_cat);
     free(job->term_ent);
     ft_cli_labels_release(&job->lab);
+    ft_prices_free(job->prices);
     free(job->seeds);
     free(job->names);
     free(job->inc_first_row);

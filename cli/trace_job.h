@@ -54,6 +54,8 @@ typedef struct ft_cli_trace_job {
     uint8_t *term_cat;     /* g.n_addr: terminal category or FT_CAT_NONE */
     uint32_t *term_ent;    /* g.n_addr: entity of the terminal or FT_GRAPH_NONE */
     ft_trace_opts opts;
+    struct ft_prices *prices; /* owned: datasets/prices found by prepare (NULL: not found,
+                                 amount_usd stays empty); opts.prices points to it */
 
     /* results */
     ft_trace_result res;
@@ -61,6 +63,17 @@ typedef struct ft_cli_trace_job {
     size_t *flow_order;    /* res.n_flows: flows in output order (incident, model, amount
                               descending, address text) */
     double load_seconds, trace_seconds;
+
+    /* Snapshot and MPI hooks (cli/trace_snapshot.c). trace_fn, when set, replaces
+     * ft_trace_run in ft_cli_trace_job_run (same contract: fills job->res). inputs_borrowed:
+     * term_cat, term_ent and lab.addr_entity point into a snapshot mapping and are not freed
+     * by ft_cli_trace_job_release (the graph has its own flag, g.borrowed). */
+    ft_status (*trace_fn)(struct ft_cli_trace_job *job, ft_err *err);
+    int inputs_borrowed;
+    const uint32_t *addr_cluster; /* g.n_addr cluster ids when st is NULL (snapshot), else NULL */
+
+    /* account chains (cli/trace_job_account.c): their incidents, graphs and results */
+    struct ft_cli_trace_acct *acct;
 } ft_cli_trace_job;
 
 /* Parses --model/--max-hops/--min-value (any may be NULL: all models, no limits) into
@@ -74,14 +87,44 @@ int ft_cli_trace_parse_opts(const char *cmd, const char *model, const char *max_
 int ft_cli_trace_job_prepare(ft_cli_trace_job *job, ft_store *st, const ft_btc_params *net,
                              const char *db_path, const char *incident);
 
+/* Loads the daily prices (datasets/prices, found as prepare finds them) into job->prices and
+ * job->opts (prices, asset, decimals); a missing directory is a warning. For jobs not made
+ * by prepare (cli/trace_snapshot.c). Returns 0 or an exit code. */
+int ft_cli_trace_job_load_prices(ft_cli_trace_job *job);
+
 /* Runs the trace with job->opts, then the text of every flow's address and the output
  * order. Returns 0 or an exit code (a conservation failure is 1, naming incident and model). */
 int ft_cli_trace_job_run(ft_cli_trace_job *job);
 
-/* Writes DIR/summary.csv and DIR/flows.csv (created if missing) through temporary files and
- * renames. Returns 0 or an exit code. */
+/* Writes DIR/summary.csv, DIR/flows.csv, DIR/paths.csv (when the run recorded paths:
+ * opts.paths) and DIR/flow.dot (created if missing) through temporary files and renames,
+ * then DIR/flow.svg with Graphviz `dot -Tsvg` when dot is installed (else a one-line note).
+ * Returns 0 or an exit code. */
 int ft_cli_trace_job_write(const ft_cli_trace_job *job, const char *dir);
 
+/* Stores the run's per-address exposure (job->res.exposure: run with job->opts.exposure = 1)
+ * in the index job->st, which must be open: for every incident of the job its old exposure
+ * rows are replaced by the new ones in one atomic batch (engine/exposure.h), so a re-run
+ * replaces and never duplicates. Returns 0 or an exit code (message printed). */
+int ft_cli_trace_job_store_exposure(const ft_cli_trace_job *job);
+
 void ft_cli_trace_job_release(ft_cli_trace_job *job);
+
+/* ---- account chains (cli/trace_job_account.c) ------------------------------------------- */
+
+/* Opens the index for `trace`: the Bitcoin chain's network in *net when indexed, else *net
+ * NULL when an account chain is indexed. Returns 0 or an exit code (message printed). */
+int ft_cli_trace_open(ft_cli *cli, ft_store **st, const ft_btc_params **net);
+/* The account-chain incidents of st (incident NULL = all) into job->acct: graph, seeds,
+ * labels, terminals per EVM chain. Returns 0 or an exit code. */
+int ft_cli_trace_job_account_prepare(ft_cli_trace_job *job, ft_store *st, const char *incident);
+/* Incidents of account chains in the job. */
+size_t ft_cli_trace_job_account_incidents(const ft_cli_trace_job *job);
+/* Traces them with job->opts (--min-value scaled to the native asset's decimals). */
+int ft_cli_trace_job_account_run(ft_cli_trace_job *job);
+/* Appends their rows to DIR/summary.csv and DIR/flows.csv (written first by the Bitcoin
+ * part, headers included). Returns 0 or an exit code. */
+int ft_cli_trace_job_account_write(const ft_cli_trace_job *job, const char *dir);
+void ft_cli_trace_job_account_release(ft_cli_trace_job *job);
 
 #endif

@@ -8,6 +8,7 @@
  *     0x13 chain height index            tx with its receipt fields and its row range
  *     0x14 chain hash                    -> height, index
  *     0x15 chain height seq              row (transfer, fee, trace, reward)
+ *     0x16 chain contract                token: symbol and decimals (kept across rollbacks)
  *     0x18 chain address height seq dir  history: a copy of what balances need
  *
  * Addresses are kept as their 20 bytes (no dense ids: the graph numbers them when it loads),
@@ -867,6 +868,103 @@ const char *ft_account_sub_name(uint8_t sub)
 {
     static const char *const names[] = {"",       "call",         "callcode", "delegatecall",
                                         "staticcall", "create",   "create2",  "suicide",
-                                        "block",  "uncle",        "tip",      "burn"};
+                                        "block",  "uncle",        "tip",      "burn",
+                                        "genesis"};
     return sub < FT_XSUB_COUNT ? names[sub] : "unknown";
+}
+
+/* ---- tokens ------------------------------------------------------------------------------ */
+
+static size_t key_token(uint8_t *k, uint8_t chain, const uint8_t contract[20])
+{
+    k[0] = FT_KEY_ACCT_TOKEN;
+    k[1] = chain;
+    memcpy(k + 2, contract, 20);
+    return 22;
+}
+
+int ft_account_token_symbol_ok(const char *s, size_t len)
+{
+    if (len == 0 || len > FT_TOKEN_SYMBOL_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c > 0x7e || c == '"' || c == ',' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+ft_status ft_account_token_put(ft_account *ac, const ft_account_token *t, ft_err *err)
+{
+    size_t sl = t->has_symbol ? strlen(t->symbol) : 0;
+    if (t->has_symbol && !ft_account_token_symbol_ok(t->symbol, sl))
+        return ft_err_set(err, FT_ERR_ARG, "token symbol is not 1..%d printable characters",
+                          FT_TOKEN_SYMBOL_MAX);
+    if (t->has_decimals && t->decimals > 77)
+        return ft_err_set(err, FT_ERR_ARG, "token decimals %u above 77", t->decimals);
+    ft_buf *v = &ac->val;
+    ft_buf_reset(v);
+    ft_buf_u8(v, VERSION);
+    ft_buf_u8(v, (uint8_t)((t->has_symbol ? 1 : 0) | (t->has_decimals ? 2 : 0)));
+    ft_buf_u8(v, t->source);
+    if (t->has_decimals)
+        ft_buf_u8(v, t->decimals);
+    if (t->has_symbol) {
+        ft_buf_u8(v, (uint8_t)sl);
+        ft_buf_append(v, t->symbol, sl);
+    }
+    if (v->failed)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    uint8_t k[22];
+    ft_store_batch_put(ac->batch, k, key_token(k, ac->chain, t->contract), v->data, v->len);
+    return FT_OK;
+}
+
+ft_status ft_account_token_get(ft_store *st, uint8_t chain, const uint8_t contract[20],
+                               ft_account_token *t, ft_err *err)
+{
+    memset(t, 0, sizeof *t);
+    uint8_t k[22];
+    uint8_t *v = NULL;
+    size_t vn = 0;
+    ft_status s = ft_store_get(st, k, key_token(k, chain, contract), &v, &vn, err);
+    if (s != FT_OK)
+        return s;
+    memcpy(t->contract, contract, 20);
+    ft_reader r;
+    ft_reader_init(&r, v, vn);
+    uint8_t ver, flags, sl = 0;
+    int ok = ft_reader_u8(&r, &ver) && ver == VERSION && ft_reader_u8(&r, &flags) &&
+             (flags & ~3) == 0 && ft_reader_u8(&r, &t->source) && t->source <= FT_TOKEN_SRC_CALL;
+    t->has_symbol = ok && (flags & 1);
+    t->has_decimals = ok && (flags & 2);
+    if (ok && t->has_decimals)
+        ok = ft_reader_u8(&r, &t->decimals) && t->decimals <= 77;
+    if (ok && t->has_symbol)
+        ok = ft_reader_u8(&r, &sl) && sl <= FT_TOKEN_SYMBOL_MAX &&
+             ft_reader_copy(&r, t->symbol, sl) && ft_account_token_symbol_ok(t->symbol, sl);
+    ok = ok && r.left == 0;
+    free(v);
+    if (!ok)
+        return corrupt(err, st, "token record");
+    t->symbol[sl] = '\0';
+    return FT_OK;
+}
+
+/* ---- public decoders (whole-chain scans) ----------------------------------------------------- */
+
+int ft_account_block_decode(ft_account_block *b, uint32_t height, const uint8_t *v, size_t n)
+{
+    return dec_block(b, height, v, n);
+}
+
+int ft_account_tx_decode(ft_account_tx *t, uint32_t index, const uint8_t *v, size_t n)
+{
+    return dec_tx(t, index, v, n);
+}
+
+int ft_account_xfer_decode(ft_account_xfer *x, const uint8_t *v, size_t n)
+{
+    return dec_xfer(x, v, n);
 }

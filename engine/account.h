@@ -58,6 +58,7 @@ typedef enum ft_xfer_sub {
     FT_XSUB_REWARD_UNCLE = 9,
     FT_XSUB_FEE_TIP = 10,  /* the part of the fee paid to the block's miner */
     FT_XSUB_FEE_BURN = 11, /* the base fee, burnt (no recipient) */
+    FT_XSUB_GENESIS = 12,  /* a genesis allocation (kind reward, block 0: prefunded balance) */
     FT_XSUB_COUNT
 } ft_xfer_sub;
 
@@ -187,6 +188,41 @@ typedef struct ft_account_addrview {
 ft_status ft_account_address_view(ft_store *st, uint8_t chain, const uint8_t addr[20],
                                   ft_account_addrview *view, ft_err *err) FT_WARN_UNUSED;
 void ft_account_addrview_release(ft_account_addrview *view);
+
+/* ---- tokens: one record per ERC-20 contract (symbol and decimals) ----------------------- */
+
+#define FT_TOKEN_SYMBOL_MAX 32 /* bytes of a kept symbol (printable ASCII, no comma or quote) */
+
+typedef enum ft_token_source {
+    FT_TOKEN_SRC_UNKNOWN = 0, /* the contract's calls reverted or returned garbage */
+    FT_TOKEN_SRC_DATASET = 1, /* datasets/tokens/tokens.csv */
+    FT_TOKEN_SRC_CALL = 2,    /* eth_call of symbol() and decimals() */
+} ft_token_source;
+
+typedef struct ft_account_token {
+    uint8_t contract[20];
+    uint8_t source;          /* ft_token_source */
+    int has_symbol, has_decimals;
+    char symbol[FT_TOKEN_SYMBOL_MAX + 1];
+    uint8_t decimals;        /* <= 77 (10^77 < 2^256) */
+} ft_account_token;
+
+/* Stages the token record (written with the next commit; a rollback keeps it: it describes a
+ * contract, not a block). FT_ERR_ARG on a symbol that is not printable ASCII or too long. */
+ft_status ft_account_token_put(ft_account *ac, const ft_account_token *t, ft_err *err) FT_WARN_UNUSED;
+/* FT_ERR_NOTFOUND (no error text) when the index holds no record of the contract. */
+ft_status ft_account_token_get(ft_store *st, uint8_t chain, const uint8_t contract[20],
+                               ft_account_token *t, ft_err *err) FT_WARN_UNUSED;
+/* 1 if s (len bytes) can be kept as a symbol: 1..FT_TOKEN_SYMBOL_MAX bytes of printable
+ * ASCII without '"', ',' or '\\'. */
+int ft_account_token_symbol_ok(const char *s, size_t len);
+
+/* Decoders of one stored record's value (the layouts of docs/store-format.md), for whole-chain
+ * scans (engine/graph_account.c): 1 on success, 0 on a malformed value. A decoded row's
+ * trace_addr is malloc()ed when depth > 0 (free it). */
+int ft_account_block_decode(ft_account_block *b, uint32_t height, const uint8_t *v, size_t n);
+int ft_account_tx_decode(ft_account_tx *t, uint32_t index, const uint8_t *v, size_t n);
+int ft_account_xfer_decode(ft_account_xfer *x, const uint8_t *v, size_t n);
 
 /* The kind's and sub's names: "external", "internal", "token", "fee", "reward"; "call", … */
 const char *ft_account_kind_name(uint8_t kind);

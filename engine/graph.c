@@ -26,6 +26,10 @@ void ft_graph_release(ft_graph *g)
 {
     if (!g)
         return;
+    if (g->borrowed) { /* arrays inside a snapshot mapping: not ours */
+        memset(g, 0, sizeof *g);
+        return;
+    }
     free(g->tx_time);
     free(g->tx_flags);
     free(g->tx_addr_new);
@@ -40,6 +44,7 @@ void ft_graph_release(ft_graph *g)
     free(g->xfer_to);
     free(g->xfer_tx);
     free(g->xfer_time);
+    ft_graph_account_free(g);
     memset(g, 0, sizeof *g);
 }
 

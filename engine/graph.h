@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/amount.h"
 #include "engine/status.h"
 #include "engine/store.h"
 
@@ -63,6 +64,25 @@ typedef struct ft_graph {
     uint32_t *xfer_to;
     uint32_t *xfer_tx;   /* n_xfer: the transaction (dense, in chain order) */
     int64_t *xfer_time;  /* n_xfer */
+    /* filled by ft_graph_load_account only (engine/graph_account.c; NULL from
+     * ft_graph_from_transfers): the rows that move value (FT_XFER_MOVES) in execution order */
+    uint8_t *xfer_kind;      /* n_xfer: ft_xfer_kind (engine/account.h) */
+    uint8_t *xfer_flags;     /* n_xfer: FT_XFER_* row flags */
+    uint32_t *xfer_asset;    /* n_xfer: 0 = native asset, else token id */
+    ft_u128 *xfer_amount;    /* n_xfer: base units (wei, token units) */
+    uint8_t (*addr_bytes)[20];  /* n_addr: the 20-byte address of each id (id 0: zeros) */
+    uint32_t *addr_sorted;   /* n_addr - 1: ids 1.. sorted by addr_bytes */
+    uint32_t n_asset;        /* asset ids 0 .. n_asset-1 */
+    uint8_t (*asset_addr)[20];  /* n_asset: token contract (entry 0, native: zeros) */
+    uint32_t n_atx;          /* account transactions, dense ids in chain order */
+    uint8_t (*atx_hash)[32]; /* n_atx */
+    uint32_t *atx_first;     /* n_atx: its first transfer (xfer index) */
+    uint32_t *atx_count;     /* n_atx: its transfers (value-moving rows) */
+    uint32_t *atx_sorted;    /* n_atx: tx ids sorted by atx_hash */
+
+    /* 1: the arrays point into a read-only mapping (engine/snapshot.h) that the caller keeps
+     * open; ft_graph_release then only zeroes the struct. */
+    uint8_t borrowed;
 } ft_graph;
 
 /* Loads the UTXO chain `chain` of st (one scan of the tx records). *g is zeroed first;
@@ -77,7 +97,25 @@ ft_status ft_graph_from_transfers(ft_graph *g, uint8_t chain, uint32_t n_addr, u
                                   const uint32_t *from, const uint32_t *to, const uint32_t *tx,
                                   const int64_t *time, ft_err *err) FT_WARN_UNUSED;
 
-/* Frees every array; the struct is zeroed. */
+/* Loads the account chain `chain` of st (engine/account.h rows, one prefix scan of the
+ * transfer rows, one of the tx records): only rows flagged FT_XFER_MOVES become transfers;
+ * addresses are numbered 1.. in first-seen order (0 = none: a reward's sender, a burnt
+ * fee's recipient), tokens 1.. likewise (0 = the native asset), transactions 0.. in chain
+ * order; a block-level row (reward) has xfer_tx FT_GRAPH_NONE. *g is zeroed first.
+ * FT_ERR_NOTFOUND when the chain is not indexed, FT_ERR_LIMIT for an amount above 2^128-1
+ * (naming block and row) or beyond 2^32-2 addresses or transfers, FT_ERR_CORRUPT when
+ * records disagree. Release with ft_graph_release. */
+ft_status ft_graph_load_account(ft_graph *g, ft_store *st, uint8_t chain,
+                                ft_err *err) FT_WARN_UNUSED;
+
+/* Dense id of a 20-byte address (binary search), 0 when the graph never saw it. */
+uint32_t ft_graph_account_addr_id(const ft_graph *g, const uint8_t addr[20]);
+/* Dense tx id of a tx hash, FT_GRAPH_NONE when not in the graph. */
+uint32_t ft_graph_account_tx_id(const ft_graph *g, const uint8_t hash[32]);
+/* Frees the arrays only ft_graph_load_account fills (called by ft_graph_release). */
+void ft_graph_account_free(ft_graph *g);
+
+/* Frees every array (none when g->borrowed); the struct is zeroed. */
 void ft_graph_release(ft_graph *g);
 
 /* Convenience accessors (no checks beyond FT_VERIFY_CHECK). */

@@ -27,18 +27,37 @@ void ft_incident_set_release(ft_incident_set *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Chain names of the CSV's `chain` column: bitcoin and the EVM chains of
+ * chains/ethereum/params.c (same names, aliases and store chain bytes; engine/ does not
+ * include chains/, so the short list is repeated here). */
+static const struct {
+    const char *name;
+    uint8_t chain;
+} chain_names[] = {
+    {"bitcoin", FT_CHAIN_BTC},       {"btc", FT_CHAIN_BTC},
+    {"ethereum", FT_CHAIN_ETH},      {"eth", FT_CHAIN_ETH},           {"mainnet", FT_CHAIN_ETH},
+    {"bsc", FT_CHAIN_BSC},           {"bnb", FT_CHAIN_BSC},
+    {"polygon", FT_CHAIN_POLYGON},   {"matic", FT_CHAIN_POLYGON},
+    {"arbitrum", FT_CHAIN_ARBITRUM}, {"arb", FT_CHAIN_ARBITRUM},
+    {"avalanche", FT_CHAIN_AVALANCHE}, {"avax", FT_CHAIN_AVALANCHE},
+    {"dev", FT_CHAIN_EVMDEV},        {"anvil", FT_CHAIN_EVMDEV},      {"hardhat", FT_CHAIN_EVMDEV},
+};
+
 uint8_t ft_incidents_chain_parse(const char *s)
 {
-    if (strcmp(s, "bitcoin") == 0 || strcmp(s, "btc") == 0)
-        return FT_CHAIN_BTC;
-    if (strcmp(s, "ethereum") == 0 || strcmp(s, "eth") == 0)
-        return FT_CHAIN_ETH;
+    for (size_t i = 0; i < sizeof chain_names / sizeof chain_names[0]; i++)
+        if (strcmp(s, chain_names[i].name) == 0)
+            return chain_names[i].chain;
     return 0;
 }
 
 const char *ft_incidents_chain_name(uint8_t chain)
 {
-    return chain == FT_CHAIN_BTC ? "bitcoin" : chain == FT_CHAIN_ETH ? "ethereum" : "?";
+    /* the first name of each chain byte in the table is its canonical name */
+    for (size_t i = 0; i < sizeof chain_names / sizeof chain_names[0]; i++)
+        if (chain_names[i].chain == chain)
+            return chain_names[i].name;
+    return "?";
 }
 
 static int is_hex(char c)
@@ -276,7 +295,7 @@ ft_status ft_incidents_parse_csv(const char *text, size_t len, const char *fname
         else if (!valid_date(f[1]))
             bad = "date is not YYYY-MM-DD";
         else if (!(x->chain = ft_incidents_chain_parse(f[2])))
-            bad = "unknown chain (bitcoin or ethereum)";
+            bad = "unknown chain (bitcoin, ethereum, bsc, polygon, arbitrum, avalanche or dev)";
         else if (!valid_seed_text(f[3]) || !set_text(x->seed, sizeof x->seed, f[3]))
             bad = "seed is not txid, txid:N or an address";
         else if (strchr(f[3], ':') && ft_incidents_seed_kind(f[3], NULL) != 2)

@@ -44,7 +44,9 @@ typedef struct ft_incident_set {
 
 void ft_incident_set_release(ft_incident_set *s);
 
-/* "bitcoin"/"btc" → FT_CHAIN_BTC, "ethereum"/"eth" → FT_CHAIN_ETH; 0 if unknown. */
+/* "bitcoin"/"btc" → FT_CHAIN_BTC, "ethereum"/"eth" → FT_CHAIN_ETH, and the other EVM chains
+ * of chains/ethereum/params.c (bsc, polygon, arbitrum, avalanche, dev, with their aliases);
+ * 0 if unknown. */
 uint8_t ft_incidents_chain_parse(const char *s);
 const char *ft_incidents_chain_name(uint8_t chain);
 

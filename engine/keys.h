@@ -42,6 +42,7 @@
 #define FT_KEY_ACCT_TX 0x13       /* height:u32be index:u32be -> tx record */
 #define FT_KEY_ACCT_TXHASH 0x14   /* hash:32 -> height, index */
 #define FT_KEY_ACCT_XFER 0x15     /* height:u32be seq:u32be -> transfer (or trace) row */
+#define FT_KEY_ACCT_TOKEN 0x16    /* contract:20 -> token symbol and decimals */
 #define FT_KEY_ACCT_HIST 0x18     /* address:20 height:u32be seq:u32be dir:u8 -> row summary */
 
 
@@ -56,5 +57,12 @@
 
 /* Incidents (engine/incidents.c; docs/store-format.md, "Incidents"): 0x40..0x4f. */
 #define FT_KEY_INCIDENT 0x40 /* ilen:u8 incident slen:u8 seed -> date, asset, amount, attribution, source */
+
+/* Exposure: what each address received from each incident per taint model, as the last
+ * trace run of the incident computed it (engine/exposure.c; docs/store-format.md,
+ * "Exposure"): 0x50..0x5f. */
+#define FT_KEY_EXPOSURE 0x50        /* klen:u8 addr_key ilen:u8 incident model:u8 -> amount */
+#define FT_KEY_EXPOSURE_BY_INC 0x51 /* ilen:u8 incident klen:u8 addr_key model:u8 -> (none) */
+#define FT_KEY_EXPOSURE_RUN 0x52    /* ilen:u8 incident -> models, max_hops, min_value, n_rows */
 
 #endif

@@ -32,6 +32,16 @@ int ft_prices_day(const ft_prices *p, const char *asset, int64_t time, uint64_t 
 int ft_prices_value(const ft_prices *p, const char *asset, unsigned decimals, ft_u128 amount,
                     int64_t time, ft_u128 *micro_usd);
 
+/* amount × micro_price / 10^decimals rounded half up into *micro_usd (exact for decimals
+ * <= 19; beyond, digits below 10^-19 of a unit are dropped first). Returns 0 on overflow or
+ * decimals > 38 (then *micro_usd = 0). Added by the trace outputs (issue 6). */
+int ft_prices_mul_round(ft_u128 amount, uint64_t micro_price, unsigned decimals,
+                        ft_u128 *micro_usd);
+
+/* A sum of exact products amount × micro_price (micro-USD × 10^decimals) rounded half up
+ * once to micro-USD: the tracer adds a flow's deliveries exactly, then calls this. */
+ft_u128 ft_prices_round_exact(ft_u128 exact, unsigned decimals);
+
 /* Formats micro-USD as a decimal string with two decimals (cents, rounded half up), e.g.
  * "1234.57". out needs FT_AMOUNT_STR_MAX bytes. */
 void ft_prices_format_usd(char *out, ft_u128 micro_usd);

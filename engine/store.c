@@ -648,3 +648,15 @@ ft_status ft_store_digest(ft_store *st, uint8_t out[32], ft_err *err)
     ft_sha256_final(&ctx, out);
     return FT_OK;
 }
+
+/* ---- compaction -------------------------------------------------------------------------- */
+
+ft_status ft_store_compact(ft_store *st, const void *start, size_t slen, const void *limit,
+                           size_t llen, ft_err *err)
+{
+    (void)err; /* leveldb_compact_range reports no error; a failed compaction leaves the data
+                  as it was and LevelDB retries later */
+    leveldb_compact_range(st->db, start ? (const char *)start : NULL, start ? slen : 0,
+                          limit ? (const char *)limit : NULL, limit ? llen : 0);
+    return FT_OK;
+}

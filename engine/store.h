@@ -71,4 +71,12 @@ void ft_store_iter_free(ft_store_iter *it);
  * compare before and after a failed or killed ingest. */
 ft_status ft_store_digest(ft_store *st, uint8_t out[32], ft_err *err) FT_WARN_UNUSED;
 
+/* Compacts the keys in [start, limit) (NULL/0 for the first or last key) down the LevelDB
+ * levels, after flushing what is still in memory. A writer that leaves large level-0 files
+ * behind makes every later short-lived reader consult and open all of them (a single
+ * `fundtrace address` then costs about twice the CPU; docs/performance.md, "address"): big
+ * writers call this on the range they wrote before closing. Blocks until done. */
+ft_status ft_store_compact(ft_store *st, const void *start, size_t slen, const void *limit,
+                           size_t llen, ft_err *err) FT_WARN_UNUSED;
+
 #endif

@@ -54,6 +54,7 @@ typedef struct ft_trace_opts {
     const char *asset;
     unsigned decimals;
     int exposure;      /* 1: fill ft_trace_result.exposure */
+    int paths;         /* 1: fill ft_trace_result.path / path_off (evidence paths) */
 } ft_trace_opts;
 
 typedef struct ft_trace_summary {
@@ -70,16 +71,27 @@ typedef struct ft_trace_flow {
     uint32_t hops;    /* fewest transactions from a seed to the address */
     int64_t first_time, last_time;
     uint64_t tx_count; /* transactions that delivered taint to the address */
-    ft_u128 amount_usd; /* micro-USD, sum over the deliveries at their day's price */
+    ft_u128 amount_usd; /* micro-USD: Σ amount × price of each delivery's UTC day, summed
+                           exactly and rounded half up once (opts.prices set) */
     uint8_t usd_known;  /* 1 when every delivery had a price (else amount_usd is empty) */
 } ft_trace_flow;
 
 /* Taint received by one address from one incident under one model (all hops, terminals
- * included): `fundtrace address` shows it as exposure; report's overlaps use it. */
+ * included, the seed outputs' own addresses too, hop 0): `fundtrace address` shows it as
+ * exposure; report's overlaps use it. amount is the sum of the taint of every output paying
+ * the address that received taint > 0 in the track (poison: those outputs in full). Outputs
+ * without an address (address id 0) get no row. */
 typedef struct ft_trace_exposure {
     uint32_t addr, incident, model;
     ft_u128 amount;
 } ft_trace_exposure;
+
+/* One step of an evidence path: output `out`, created by tx `tx`, carried `taint` units of
+ * the flow's incident under the flow's model. */
+typedef struct ft_trace_path_step {
+    uint32_t out, tx;
+    uint64_t taint;
+} ft_trace_path_step;
 
 typedef struct ft_trace_result {
     size_t n_incidents;
@@ -89,6 +101,17 @@ typedef struct ft_trace_result {
     uint64_t tx_visited;       /* (track, tx) visits */
     ft_trace_exposure *exposure; /* opts.exposure: sorted by (addr, incident, model) */
     size_t n_exposure;
+    /* opts.paths: the evidence path of flow f is path[path_off[f] .. path_off[f+1]): from a
+     * seed output (step 0, hop 0) to the output at the flow's address that carried the flow's
+     * largest delivery (ties: the first delivered), each step's output created by a tx that
+     * spent the previous step's output. Each tainted output remembers the tainted input that
+     * gave it the largest share (poison, haircut: the input with the most taint; fifo: the
+     * input with the most tainted units inside the output's stretch of the tape; ties: the
+     * lowest input index); the path follows those links back. A seed output paid straight to
+     * a terminal has a path of one step. */
+    ft_trace_path_step *path;
+    size_t *path_off;            /* n_flows + 1 entries */
+    size_t n_path;
 } ft_trace_result;
 
 /* Traces every incident with every model of opts over g (UTXO). term_cat[a] (n_addr entries)

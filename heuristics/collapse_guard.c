@@ -2,10 +2,14 @@
  * collapse_guard.c — the collapse guard (see collapse_guard.h for the rules and why the
  * two-pass scheme is deterministic).
  *
- * Suspects: one pass over the flattened pass-A clusters computes, per root, the size and the
- * first entity label met plus a "two labels" flag; a component is suspect when it has two
+ * Suspects: from the flattened pass-A clusters and their sizes (counted by the driver, or by
+ * ft_uf_count_sizes here), one parallel pass computes per root its label summary: no label,
+ * the one entity label its members carry, or "two labels" (a CAS from "none" to the first
+ * label met, a plain store of "two labels" on a second one: the final value does not depend
+ * on the order, so neither on the thread count); a component is suspect when it has two
  * different labels or more than 2*threshold+1 addresses (below that no two of its parts can
- * both exceed the threshold). Pass B runs single-threaded over the suspect addresses only,
+ * both exceed the threshold). The suspect count is summed over the roots first, and the
+ * per-address flags are only allocated and filled when there is one. Pass B runs single-threaded over the suspect addresses only,
  * with per-root size and entity arrays, linking the larger root id under the smaller as the
  * parallel union-find does, so cluster ids stay "smallest member".
  * Every refusal is logged (the first 10 with ft_log at info level) and kept for the store.
@@ -27,6 +31,72 @@ const char *ft_guard_reason_name(uint8_t reason)
     return reason == FT_GUARD_LABELS ? "labels" : reason == FT_GUARD_SIZE ? "size" : "unknown";
 }
 
+/* One root's label summary: NONE, the one entity its members carry, or MULTI. Concurrent
+ * calls for one root always end in the same value whatever their order (MULTI absorbs). */
+static void note_entity(uint32_t *slot, uint32_t e)
+{
+    uint32_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    while (cur != e && cur != MULTI) {
+        if (cur != FT_GRAPH_NONE) {
+            __atomic_store_n(slot, MULTI, __ATOMIC_RELAXED);
+            return;
+        }
+        if (__atomic_compare_exchange_n(slot, &cur, e, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return;
+    }
+}
+
+ft_status ft_guard_find_suspects_sized(const uint32_t *cluster, const uint32_t *size, uint32_t n,
+                                       const uint32_t *addr_entity, uint32_t threshold,
+                                       uint8_t **suspect, size_t *n_suspect, ft_err *err)
+{
+    *suspect = NULL;
+    *n_suspect = 0;
+    if ((!addr_entity && threshold == 0) || n < 2)
+        return FT_OK;
+    uint32_t *ent = NULL;
+    int64_t nn = n;
+    if (addr_entity) {
+        ent = malloc(((size_t)n + 1) * sizeof *ent);
+        if (!ent)
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the collapse guard");
+#pragma omp parallel
+        {
+#pragma omp for schedule(static)
+            for (int64_t x = 0; x < nn; x++)
+                ent[x] = FT_GRAPH_NONE;
+#pragma omp for schedule(static)
+            for (int64_t x = 1; x < nn; x++)
+                if (addr_entity[x] != FT_GRAPH_NONE)
+                    note_entity(&ent[cluster[x]], addr_entity[x]);
+        }
+    }
+    uint64_t big = threshold ? 2ull * threshold + 1 : UINT64_MAX;
+    /* suspect roots first (a sequential scan of the roots), members only if there are any */
+    uint64_t ns = 0;
+#pragma omp parallel for schedule(static) reduction(+ : ns)
+    for (int64_t r = 1; r < nn; r++)
+        if (cluster[r] == (uint32_t)r && ((ent && ent[r] == MULTI) || size[r] > big))
+            ns += size[r];
+    uint8_t *sus = NULL;
+    if (ns) {
+        sus = calloc((size_t)n + 1, 1);
+        if (!sus) {
+            free(ent);
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the collapse guard");
+        }
+#pragma omp parallel for schedule(static)
+        for (int64_t x = 1; x < nn; x++) {
+            uint32_t r = cluster[x];
+            sus[x] = (ent && ent[r] == MULTI) || size[r] > big;
+        }
+    }
+    free(ent);
+    *suspect = sus;
+    *n_suspect = (size_t)ns;
+    return FT_OK;
+}
+
 ft_status ft_guard_find_suspects(const uint32_t *cluster, uint32_t n, const uint32_t *addr_entity,
                                  uint32_t threshold, uint8_t **suspect, size_t *n_suspect,
                                  ft_err *err)
@@ -36,45 +106,13 @@ ft_status ft_guard_find_suspects(const uint32_t *cluster, uint32_t n, const uint
     if (!addr_entity && threshold == 0)
         return FT_OK;
     uint32_t *size = calloc((size_t)n + 1, sizeof *size);
-    uint32_t *ent = malloc(((size_t)n + 1) * sizeof *ent);
-    if (!size || !ent) {
-        free(size);
-        free(ent);
+    if (!size)
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the collapse guard");
-    }
-    for (uint32_t x = 0; x < n; x++)
-        ent[x] = FT_GRAPH_NONE;
-    for (uint32_t x = 1; x < n; x++) {
-        uint32_t r = cluster[x];
-        size[r]++;
-        uint32_t e = addr_entity ? addr_entity[x] : FT_GRAPH_NONE;
-        if (e == FT_GRAPH_NONE)
-            continue;
-        if (ent[r] == FT_GRAPH_NONE)
-            ent[r] = e;
-        else if (ent[r] != e)
-            ent[r] = MULTI;
-    }
-    uint64_t big = threshold ? 2ull * threshold + 1 : UINT64_MAX;
-    size_t ns = 0;
-    uint8_t *sus = NULL;
-    for (uint32_t x = 1; x < n; x++) {
-        uint32_t r = cluster[x];
-        if (ent[r] == MULTI || size[r] > big) {
-            if (!sus && !(sus = calloc((size_t)n + 1, 1))) {
-                free(size);
-                free(ent);
-                return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the collapse guard");
-            }
-            sus[x] = 1;
-            ns++;
-        }
-    }
+    ft_uf_count_sizes(cluster, n, size);
+    ft_status rc = ft_guard_find_suspects_sized(cluster, size, n, addr_entity, threshold, suspect,
+                                                n_suspect, err);
     free(size);
-    free(ent);
-    *suspect = sus;
-    *n_suspect = ns;
-    return FT_OK;
+    return rc;
 }
 
 ft_status ft_guard_begin(ft_guard *gd, ft_uf *uf, const uint8_t *suspect,

@@ -62,6 +62,14 @@ ft_status ft_guard_find_suspects(const uint32_t *cluster, uint32_t n, const uint
                                  uint32_t threshold, uint8_t **suspect, size_t *n_suspect,
                                  ft_err *err) FT_WARN_UNUSED;
 
+/* The same with the pass-A cluster sizes already counted (size[r] = members of root r, as
+ * ft_uf_count_sizes makes them): no second count, and only 4 bytes per address of scratch
+ * (the entity per root) when there are labels, none otherwise. Parallel, deterministic. */
+ft_status ft_guard_find_suspects_sized(const uint32_t *cluster, const uint32_t *size, uint32_t n,
+                                       const uint32_t *addr_entity, uint32_t threshold,
+                                       uint8_t **suspect, size_t *n_suspect,
+                                       ft_err *err) FT_WARN_UNUSED;
+
 /* Prepares pass B: every suspect address becomes its own set again in uf, with its label. */
 ft_status ft_guard_begin(ft_guard *gd, ft_uf *uf, const uint8_t *suspect,
                          const uint32_t *addr_entity, uint32_t threshold,

@@ -11,12 +11,15 @@
  * the exchange entity its outgoing transfers reach (NONE, one entity, or "mixed");
  * links(x) emits (sender, D) for a transfer x into a deposit address D from an address that
  * is not itself labeled exchange. Works on the account model of engine/graph only.
+ * Fee rows (gas to the miner, burnt base fee) and burns are not destinations: a deposit
+ * address pays gas on every forward (engine/graph.h xfer_kind, when the loader filled it).
  * Assumptions and false positives (docs/methodology.md): a user who always forwards to one
  * exchange from a personal wallet looks like a deposit address (then his payers are merged
  * with him); exchange labels must exist (no labels: the heuristic links nothing).
  */
 #include <stdlib.h>
 
+#include "engine/account.h"
 #include "heuristics/registry.h"
 
 #include "engine/banned.h"
@@ -49,8 +52,10 @@ ft_status ft_deposit_prepare(ft_cluster_ctx *ctx, ft_err *err)
         dep[a] = FT_GRAPH_NONE;
     for (uint32_t x = 0; x < g->n_xfer; x++) {
         uint32_t d = g->xfer_from[x], to = g->xfer_to[x], e;
-        if (d == 0 || d == to)
+        if (d == 0 || d == to || to == 0)
             continue;
+        if (g->xfer_kind && g->xfer_kind[x] == FT_XFER_FEE)
+            continue; /* gas goes to the miner (or is burnt): not a choice of destination */
         if (ctx->addr_entity && ctx->addr_entity[d] != FT_GRAPH_NONE)
             continue; /* a labeled address is not a customer's deposit address */
         if (!exchange_entity(ctx, to, &e))

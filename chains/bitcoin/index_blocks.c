@@ -63,6 +63,13 @@ static double now_sec(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static double cpu_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static unsigned long env_ulong(const char *name)
 {
     const char *s = getenv(name);
@@ -202,7 +209,8 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
         goto out;
     }
     unsigned long commits = 0, since_commit = 0;
-    double t_load = 0, t_append = 0, t_commit = 0, t;
+    double t_load = 0, t_append = 0, t_commit = 0, c_append = 0, t, c;
+    double c_main = cpu_sec();
     uint32_t h = start;
     while (h <= target && start <= target) {
         /* the window: up to WINDOW_BLOCKS blocks and about WINDOW_BYTES bytes */
@@ -231,8 +239,10 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
             ft_err aerr;
             ft_err_clear(&aerr);
             t = now_sec();
+            c = cpu_sec();
             rc = ft_ledger_append(lg, &win[i].ublock, &aerr);
             t_append += now_sec() - t;
+            c_append += cpu_sec() - c;
             if (rc != FT_OK) {
                 located(err, rc, bf, height, &aerr);
                 break;
@@ -268,8 +278,10 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
     t_commit += now_sec() - t;
     if (rc == FT_OK && since_commit && kill_after && ++commits >= kill_after)
         _exit(137);
-    ft_log(FT_LOG_DEBUG, "index: read+parse %.2f s, append %.2f s, commit (waiting) %.2f s", t_load,
-           t_append, t_commit);
+    ft_log(FT_LOG_DEBUG,
+           "index: read+parse %.2f s, append %.2f s (cpu %.2f s), commit (waiting) %.2f s; "
+           "this thread's cpu %.2f s",
+           t_load, t_append, c_append, t_commit, cpu_sec() - c_main);
 out:
     if (rc == FT_OK) {
         ft_ledger_tip tip;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "chains/ethereum/block.h"
+#include "chains/ethereum/tokens.h"
 #include "engine/account.h"
 #include "engine/buf.h"
 #include "engine/hex.h"
@@ -837,7 +838,15 @@ static int cmp_block_rows(const void *a, const void *b)
 ft_status ft_eth_index_etl(ft_store *st, const ft_eth_params *p, const char *dir,
                            ft_eth_index_stats *stats, ft_err *err)
 {
+    return ft_eth_index_etl_tokens(st, p, dir, NULL, stats, err);
+}
+
+ft_status ft_eth_index_etl_tokens(ft_store *st, const ft_eth_params *p, const char *dir,
+                                  const char *tokens_csv, ft_eth_index_stats *stats, ft_err *err)
+{
     memset(stats, 0, sizeof *stats);
+    ft_eth_token_ctx tok;
+    ft_eth_token_ctx_init(&tok, NULL); /* no node: tokens outside the dataset stay unknown */
     stats->receipts_method = "etl";
     static const char *const names[] = {"blocks", "transactions", "receipts", "logs",
                                         "token_transfers", "traces"};
@@ -846,6 +855,8 @@ ft_status ft_eth_index_etl(ft_store *st, const ft_eth_params *p, const char *dir
     ft_account *ac = NULL;
     uint32_t (*order)[2] = NULL;
     ft_status s = FT_OK;
+    if (tokens_csv)
+        s = ft_eth_tokens_load(&tok.table, tokens_csv, p, err);
     for (int i = 0; i < 6 && s == FT_OK; i++)
         s = load(&T[i], dir, names[i], err);
     if (s != FT_OK)
@@ -888,6 +899,8 @@ ft_status ft_eth_index_etl(ft_store *st, const ft_eth_params *p, const char *dir
         if (s == FT_OK)
             s = ft_eth_block_assemble(&b, p, &ab, err);
         if (s == FT_OK)
+            s = ft_eth_tokens_stage(&tok, ac, st, p->chain_byte, &ab, err);
+        if (s == FT_OK)
             s = ft_account_append(ac, &ab, err);
         if (s == FT_OK) {
             stats->blocks++;
@@ -915,5 +928,8 @@ out:
     free(order);
     for (int i = 0; i < 6; i++)
         table_free(&T[i]);
+    stats->tokens_dataset = tok.n_dataset;
+    stats->tokens_unknown = tok.n_unknown;
+    ft_eth_token_ctx_release(&tok);
     return s;
 }

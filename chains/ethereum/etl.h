@@ -20,4 +20,10 @@
 ft_status ft_eth_index_etl(ft_store *st, const ft_eth_params *p, const char *dir,
                            ft_eth_index_stats *stats, ft_err *err) FT_WARN_UNUSED;
 
+/* The same, with the tokens dataset (NULL: none): every token contract gets a record, from
+ * the dataset or unknown (no node to ask), as the RPC ingest stages them (tokens.h). */
+ft_status ft_eth_index_etl_tokens(ft_store *st, const ft_eth_params *p, const char *dir,
+                                  const char *tokens_csv, ft_eth_index_stats *stats,
+                                  ft_err *err) FT_WARN_UNUSED;
+
 #endif

@@ -20,6 +20,7 @@
 
 #include "chains/ethereum/address.h"
 #include "chains/ethereum/block.h"
+#include "chains/ethereum/tokens.h"
 #include "chains/ethereum/txdecode.h"
 #include "engine/account.h"
 #include "engine/buf.h"
@@ -41,6 +42,11 @@ typedef struct bslot {
     cJSON *reply1, *reply2;
 } bslot;
 
+typedef struct gen_alloc {
+    uint8_t addr[20];
+    ft_u256 amount;
+} gen_alloc;
+
 typedef struct run {
     ft_store *st;
     const ft_eth_index_opts *o;
@@ -51,6 +57,9 @@ typedef struct run {
     int window;
     ft_buf body;
     ft_eth_index_stats *stats;
+    ft_eth_token_ctx tok;
+    gen_alloc *gen;  /* genesis allocations to credit in block 0 */
+    size_t n_gen;
 } run;
 
 static void slot_clear(bslot *s)
@@ -182,6 +191,102 @@ static ft_status verify_tx(run *r, const ft_account_tx *tx, const cJSON *raw, ui
     return FT_OK;
 }
 
+/* Appends the genesis allocations to block 0's rows (after its rewards: block-level rows). */
+static ft_status add_genesis_rows(run *r, ft_account_block *ab, ft_err *err)
+{
+    ft_account_xfer *nx = realloc(ab->xfers, ((size_t)ab->n_xfer + r->n_gen) * sizeof *nx);
+    if (!nx)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    ab->xfers = nx;
+    for (size_t i = 0; i < r->n_gen; i++) {
+        ft_account_xfer *x = &nx[ab->n_xfer++];
+        memset(x, 0, sizeof *x);
+        x->tx_index = FT_ACCOUNT_NO_TX;
+        x->kind = FT_XFER_REWARD;
+        x->sub = FT_XSUB_GENESIS;
+        x->flags = FT_XFER_MOVES;
+        x->has_to = 1;
+        memcpy(x->to, r->gen[i].addr, 20);
+        x->amount = r->gen[i].amount;
+    }
+    r->stats->genesis_allocs = (uint32_t)r->n_gen;
+    return FT_OK;
+}
+
+/* The genesis allocations the node can tell: eth_accounts (anvil's / hardhat's prefunded dev
+ * accounts; a public node has none or lacks the method) with their balance at block 0. */
+static ft_status genesis_fetch(run *r, ft_err *err)
+{
+    cJSON *res = NULL;
+    ft_err e2;
+    ft_err_clear(&e2);
+    ft_status st = ft_eth_rpc_call(r->rpc, "eth_accounts", "[]", &res, NULL, &e2);
+    if (st == FT_ERR_STATE) { /* no such method: nothing known */
+        cJSON_Delete(res);
+        return FT_OK;
+    }
+    if (st != FT_OK) {
+        if (err)
+            *err = e2;
+        return st;
+    }
+    int n = cJSON_IsArray(res) ? cJSON_GetArraySize(res) : -1;
+    if (n < 0 || n > 100000) {
+        cJSON_Delete(res);
+        return ft_err_set(err, FT_ERR_PARSE, "eth_accounts: not a list of addresses");
+    }
+    if (n == 0) {
+        cJSON_Delete(res);
+        return FT_OK;
+    }
+    uint8_t *addrs = malloc((size_t)n * 20);
+    ft_buf_reset(&r->body);
+    ft_buf_str(&r->body, "[");
+    int first = 1, i = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, res)
+    {
+        if (!addrs || !cJSON_IsString(a) || !ft_eth_hex_addr(addrs + 20 * i, a->valuestring)) {
+            free(addrs);
+            cJSON_Delete(res);
+            return addrs ? ft_err_set(err, FT_ERR_PARSE, "eth_accounts: entry %d is not an address", i)
+                         : ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+        }
+        char p[96], t[FT_ETH_ADDR_STR_MAX];
+        ft_eth_address_lower(t, addrs + 20 * i);
+        snprintf(p, sizeof p, "[\"%s\",\"0x0\"]", t);
+        add_req(&r->body, &first, i, "eth_getBalance", p);
+        i++;
+    }
+    cJSON_Delete(res);
+    ft_buf_str(&r->body, "]");
+    cJSON *reply = NULL;
+    void *tag;
+    st = r->body.failed ? ft_err_set(err, FT_ERR_NOMEM, "out of memory")
+                        : ft_eth_rpc_submit(r->rpc, (const char *)r->body.data, r->body.len, NULL, err);
+    if (st == FT_OK)
+        st = ft_eth_rpc_wait(r->rpc, &tag, &reply, err);
+    if (st == FT_OK && !(r->gen = calloc((size_t)n, sizeof *r->gen)))
+        st = ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    for (int k = 0; st == FT_OK && k < n; k++) {
+        const cJSON *bal;
+        ft_u256 v;
+        st = ft_eth_rpc_result(reply, k, "eth_getBalance", &bal, NULL, err);
+        if (st == FT_OK && !ft_eth_json_u256(bal, &v))
+            st = ft_err_set(err, FT_ERR_PARSE, "eth_getBalance at block 0: not a quantity");
+        if (st == FT_OK && !ft_u256_is_zero(&v)) {
+            memcpy(r->gen[r->n_gen].addr, addrs + 20 * k, 20);
+            r->gen[r->n_gen++].amount = v;
+        }
+    }
+    cJSON_Delete(reply);
+    free(addrs);
+    if (st == FT_OK && r->n_gen)
+        ft_log(FT_LOG_INFO, "%zu genesis allocation(s) from eth_accounts credited in block 0",
+               r->n_gen);
+    return st;
+}
+
 /* Builds, checks and stages the completed block in s. */
 static ft_status append_slot(run *r, bslot *s, ft_err *err)
 {
@@ -245,6 +350,14 @@ static ft_status append_slot(run *r, bslot *s, ft_err *err)
     st = ft_eth_block_assemble(&b, r->o->chain, &ab, err);
     if (st != FT_OK)
         goto done;
+    if (s->height == 0 && r->n_gen) {
+        st = add_genesis_rows(r, &ab, err);
+        if (st != FT_OK)
+            goto done;
+    }
+    st = ft_eth_tokens_stage(&r->tok, r->ac, r->st, r->o->chain->chain_byte, &ab, err);
+    if (st != FT_OK)
+        goto done;
     st = ft_account_append(r->ac, &ab, err);
     if (st == FT_OK) {
         r->stats->blocks++;
@@ -255,6 +368,21 @@ done:
     ft_eth_block_free_assembled(&ab);
     ft_eth_block_release(&b);
     return st;
+}
+
+/* Submits stage 1 of the next heights into every free slot. */
+static ft_status fill_window(run *r, uint32_t *submit_h, uint32_t to, ft_err *err)
+{
+    for (int i = 0; i < r->window && *submit_h <= to; i++) {
+        if (r->slots[i].used)
+            continue;
+        r->slots[i].used = 1;
+        r->slots[i].height = (*submit_h)++;
+        ft_status s = submit_stage1(r, &r->slots[i], err);
+        if (s != FT_OK)
+            return s;
+    }
+    return FT_OK;
 }
 
 static ft_status probe(run *r, uint32_t h, ft_err *err)
@@ -370,9 +498,16 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
     r.o = o;
     r.stats = stats;
     ft_buf_init(&r.body);
-    ft_status s = ft_eth_rpc_open(&r.rpc, &o->rpc, err);
-    if (s != FT_OK)
+    ft_eth_token_ctx_init(&r.tok, &o->rpc);
+    ft_status s = FT_OK;
+    if (o->tokens_csv)
+        s = ft_eth_tokens_load(&r.tok.table, o->tokens_csv, o->chain, err);
+    if (s == FT_OK)
+        s = ft_eth_rpc_open(&r.rpc, &o->rpc, err);
+    if (s != FT_OK) {
+        ft_eth_token_ctx_release(&r.tok);
         return s;
+    }
     r.window = ft_eth_rpc_window(r.rpc);
     r.slots = calloc((size_t)r.window, sizeof *r.slots);
     if (!r.slots) {
@@ -438,6 +573,8 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
         }
         if (!probed) {
             s = probe(&r, next, err);
+            if (s == FT_OK && next == 0)
+                s = genesis_fetch(&r, err);
             if (s != FT_OK)
                 goto out;
             probed = 1;
@@ -445,16 +582,9 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
         uint32_t submit_h = next, append_h = next, since_commit = 0;
         int need_reorg = 0;
         while (append_h <= to) {
-            /* fill the window */
-            for (int i = 0; i < r.window && submit_h <= to; i++) {
-                if (r.slots[i].used)
-                    continue;
-                r.slots[i].used = 1;
-                r.slots[i].height = submit_h++;
-                s = submit_stage1(&r, &r.slots[i], err);
-                if (s != FT_OK)
-                    goto out;
-            }
+            s = fill_window(&r, &submit_h, to, err);
+            if (s != FT_OK)
+                goto out;
             /* append whatever is complete, in order */
             int progressed = 1;
             while (progressed) {
@@ -463,7 +593,15 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
                     bslot *sl = &r.slots[i];
                     if (!sl->used || sl->stage != 3 || sl->height != append_h)
                         continue;
-                    s = append_slot(&r, sl, err);
+                    /* free the slot and send the next height BEFORE building this block:
+                     * its round trip then overlaps our parsing and staging (with --window 1
+                     * too: still one POST in flight) */
+                    bslot done = *sl;
+                    memset(sl, 0, sizeof *sl);
+                    s = fill_window(&r, &submit_h, to, err);
+                    if (s == FT_OK)
+                        s = append_slot(&r, &done, err);
+                    slot_clear(&done);
                     if (s == FT_ERR_STATE && err &&
                         strstr(err->msg, "has parent")) {
                         need_reorg = 1;
@@ -471,7 +609,6 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
                     }
                     if (s != FT_OK)
                         goto out;
-                    slot_clear(sl);
                     append_h++;
                     since_commit++;
                     progressed = 1;
@@ -543,6 +680,15 @@ out:
         stats->requests = ft_eth_rpc_requests(r.rpc);
         stats->retries = ft_eth_rpc_retries(r.rpc);
     }
+    if (r.tok.rpc) {
+        stats->requests += ft_eth_rpc_requests(r.tok.rpc);
+        stats->retries += ft_eth_rpc_retries(r.tok.rpc);
+    }
+    stats->tokens_dataset = r.tok.n_dataset;
+    stats->tokens_called = r.tok.n_called;
+    stats->tokens_unknown = r.tok.n_unknown;
+    ft_eth_token_ctx_release(&r.tok);
+    free(r.gen);
     if (r.slots)
         for (int i = 0; i < r.window; i++)
             slot_clear(&r.slots[i]);

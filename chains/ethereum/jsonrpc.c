@@ -261,7 +261,17 @@ ft_status ft_eth_rpc_submit(ft_eth_rpc *r, const char *body, size_t len, void *t
     s->tag = tag;
     s->attempt = 0;
     s->seq = r->seq++;
-    return start(r, s, err);
+    ft_status st = start(r, s, err);
+    if (st == FT_OK) {
+        /* send it now (on a kept-alive connection the request goes out at once), so that its
+         * round trip overlaps whatever the caller does before wait(); completions found here
+         * stay queued for wait() */
+        int running = 0;
+        CURLMcode mc = curl_multi_perform(r->multi, &running);
+        if (mc != CURLM_OK)
+            return ft_err_set(err, FT_ERR_NET, "curl: %s", curl_multi_strerror(mc));
+    }
+    return st;
 }
 
 /* Final failure or retry after a failed attempt. */

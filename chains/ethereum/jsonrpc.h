@@ -49,8 +49,9 @@ int ft_eth_rpc_window(const ft_eth_rpc *rpc);
 /* POSTs in flight or waiting for a retry. */
 int ft_eth_rpc_pending(const ft_eth_rpc *rpc);
 
-/* Starts a POST of body (copied). tag comes back from wait(). FT_ERR_LIMIT when the window is
- * full. */
+/* Starts a POST of body (copied) and sends it at once (one non-blocking curl_multi_perform),
+ * so that its round trip overlaps the caller's work until wait(). tag comes back from wait().
+ * FT_ERR_LIMIT when the window is full. */
 ft_status ft_eth_rpc_submit(ft_eth_rpc *rpc, const char *body, size_t len, void *tag,
                             ft_err *err) FT_WARN_UNUSED;
 /* Waits until one POST has its final answer: *reply is the parsed JSON (object or array; the

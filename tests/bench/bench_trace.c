@@ -162,7 +162,7 @@ int main(int argc, char **argv)
             tb[r] = now() - a;
             bfs_visits = v;
             ft_trace_result res;
-            ft_trace_opts o = {models, FT_TRACE_NO_HOP_LIMIT, 0};
+            ft_trace_opts o = {.models = models, .max_hops = FT_TRACE_NO_HOP_LIMIT};
             a = now();
             if (ft_trace_run(&res, &g, cat, NULL, seeds, n_seeds, names, n_inc, &o, &err) !=
                 FT_OK) {

@@ -5,10 +5,12 @@
 //   node eth_anvil.js play  URL            plays the scenario, prints a JSON manifest
 //   node eth_anvil.js fork  URL SNAPSHOT   reverts to the snapshot, mines 3 other blocks
 //   node eth_anvil.js check URL DB BIN     every address the index names: its balance in the
-//                                          index equals the node's (eth_getBalance, balanceOf)
+//                                          index equals the node's (eth_getBalance(latest),
+//                                          the genesis allocation included; balanceOf)
 //
 // Scenario (every tx is its own block, anvil automines):
-//   deploy a token (ERC-20 subset: transfer, balanceOf, Transfer logs, mint logged from 0x0)
+//   deploy a token (ERC-20 subset: transfer, balanceOf, symbol "LOOT", decimals 6, Transfer
+//   logs, mint logged from 0x0)
 //   deploy a pool (accepts deposits; a call with (to, amount) pays out by an internal CALL)
 //   theft:     the victim's key signs 50 ETH and 1,000,000 tokens away to the attacker
 //   splits:    the attacker sends 12 ETH to each of three split wallets
@@ -81,7 +83,14 @@ const tokenRuntime = asm([
   ['PUSH', '00'], 'CALLDATALOAD', ['PUSH', 'e0'], 'SHR',
   'DUP1', ['PUSH', '70a08231'], 'EQ', ['PUSHL', 'balanceOf'], 'JUMPI',
   'DUP1', ['PUSH', 'a9059cbb'], 'EQ', ['PUSHL', 'transfer'], 'JUMPI',
+  'DUP1', ['PUSH', '95d89b41'], 'EQ', ['PUSHL', 'symbol'], 'JUMPI',
+  'DUP1', ['PUSH', '313ce567'], 'EQ', ['PUSHL', 'decimals'], 'JUMPI',
   ['LABEL', 'fail'], ['PUSH', '00'], 'DUP1', 'REVERT',
+  // symbol(): ABI string "LOOT" (offset 0x20, length 4, the bytes)
+  ['LABEL', 'symbol'], ['PUSH', '20'], ['PUSH', '00'], 'MSTORE', ['PUSH', '04'], ['PUSH', '20'], 'MSTORE',
+  ['PUSH', '4c4f4f54' + '00'.repeat(28)], ['PUSH', '40'], 'MSTORE', ['PUSH', '60'], ['PUSH', '00'], 'RETURN',
+  // decimals(): 6
+  ['LABEL', 'decimals'], ['PUSH', '06'], ['PUSH', '00'], 'MSTORE', ['PUSH', '20'], ['PUSH', '00'], 'RETURN',
   ['LABEL', 'balanceOf'], ['PUSH', '04'], 'CALLDATALOAD', 'SLOAD', ['PUSH', '00'], 'MSTORE',
   ['PUSH', '20'], ['PUSH', '00'], 'RETURN',
   ['LABEL', 'transfer'],
@@ -165,11 +174,12 @@ async function play(url) {
   process.stdout.write(JSON.stringify(m) + '\n');
 }
 
-function toWei(text) { // "-1.5" with 18 decimals -> BigInt
+function toWei(text, dec = 18) { // "-1.5" with dec decimals -> BigInt base units
   const neg = text.startsWith('-');
   const t = neg ? text.slice(1) : text;
   const [i, f = ''] = t.split('.');
-  const v = BigInt(i) * 10n ** 18n + BigInt((f + '0'.repeat(18)).slice(0, 18) || '0');
+  if (f.length !== dec) throw new Error(`'${text}' does not have ${dec} decimals`);
+  const v = BigInt(i) * 10n ** BigInt(dec) + BigInt(f || '0');
   return neg ? -v : v;
 }
 
@@ -189,17 +199,18 @@ async function check(url, db, bin) {
       tokenHolders.get(r[7]).add(a);
     }
   }
-  let checked = 0, tokens = 0;
+  let checked = 0, tokens = 0, funded = 0;
   const bad = [];
   for (const a of addrs) {
     const j = JSON.parse(run(['--json', 'address', a, '--chain', 'dev']));
-    const node = (await provider.getBalance(a, 'latest')) - (await provider.getBalance(a, 0));
-    if (toWei(j.balance) !== node) bad.push(`${a}: index ${j.balance} ETH, node ${ethers.formatEther(node)} since genesis`);
+    const node = await provider.getBalance(a, 'latest'); // genesis allocations are in the index
+    if (toWei(j.balance) !== node) bad.push(`${a}: index ${j.balance} ETH, node ${ethers.formatEther(node)}`);
+    if ((await provider.getBalance(a, 0)) > 0n) funded++;
     for (const t of j.tokens) {
       if (a === ethers.ZeroAddress) continue; // the mint source: balanceOf(0) is not a balance
       const c = new ethers.Contract(t.asset, ERC20, provider);
       const nb = await c.balanceOf(a);
-      if (BigInt(t.balance) !== nb) bad.push(`${a}: index ${t.balance} of ${t.asset}, node ${nb}`);
+      if (t.decimals === null || toWei(t.balance, t.decimals) !== nb) bad.push(`${a}: index ${t.balance} of ${t.asset} (decimals ${t.decimals}), node ${nb}`);
       tokens++;
     }
     checked++;
@@ -209,7 +220,10 @@ async function check(url, db, bin) {
     const j = JSON.parse(run(['--json', 'address', h, '--chain', 'dev']));
     if (!j.tokens.some((t) => t.asset.toLowerCase() === tok)) bad.push(`${h}: no ${tok} balance in the index`);
   }
-  process.stdout.write(JSON.stringify({ addresses: checked, token_balances: tokens, mismatches: bad }) + '\n');
+  // every account anvil funded at genesis is in the index (its genesis row) and was checked
+  const accounts = await provider.send('eth_accounts', []);
+  for (const a of accounts) if (!addrs.has(a.toLowerCase()) && (await provider.getBalance(a, 0)) > 0n) bad.push(`${a}: funded at genesis, not in the index`);
+  process.stdout.write(JSON.stringify({ addresses: checked, token_balances: tokens, genesis_funded: funded, mismatches: bad }) + '\n');
   if (bad.length) process.exit(1);
 }
 

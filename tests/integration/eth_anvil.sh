@@ -6,8 +6,10 @@
 # exchange hot wallet; see its header), then:
 #  - the index is built over RPC with --verify (every tx's raw bytes: keccak = hash, recovered
 #    sender = from; legacy, EIP-2930, EIP-1559 and contract creations);
-#  - every address the index names: index balance = eth_getBalance(latest) - eth_getBalance(0)
-#    (anvil's genesis allocation is not a transaction), and every token balance = balanceOf;
+#  - every address the index names: index balance = eth_getBalance(latest) (anvil's genesis
+#    allocation to its ten dev accounts is credited in block 0, from eth_accounts and
+#    eth_getBalance at block 0), and every token balance = balanceOf in units of decimals();
+#  - the token comes out with its symbol() and decimals() (eth_call during indexing);
 #  - tx views: the payout's internal transfer, the failed txs moving only their fee, the token
 #    transfer, fee = gasUsed x effectiveGasPrice split into tip and burnt base fee;
 #  - a reorganisation on the node (evm_revert + other blocks): rolled back, re-indexed, balances
@@ -64,9 +66,12 @@ s = json.load(open(sys.argv[1])); tip = int(sys.argv[2])
 assert s["tip_height"] == tip and s["blocks"] == tip + 1, s
 assert s["traces"] == "trace_block" and s["receipts"] == "eth_getBlockReceipts", s
 assert s["verified"] == s["txs"] and s["txs"] >= 16, s
+assert s["genesis_allocations"] == 10, s                      # anvil's ten dev accounts
+assert s["tokens"] == {"dataset": 0, "eth_call": 1, "unknown": 0}, s   # the scenario's token
 PY
 if node "$HERE/eth_anvil.js" check "$URL" "$DB" "$FUNDTRACE" >"$TMP/check" 2>&1; then ok; else ko "balances: $(cat "$TMP/check")"; fi
 grep -q '"mismatches":\[\]' "$TMP/check" && ok || ko "balance check output: $(cat "$TMP/check")"
+grep -q '"genesis_funded":[1-9]' "$TMP/check" && ok || ko "no genesis-funded account was checked: $(cat "$TMP/check")"
 
 tx() { "$FUNDTRACE" --db "$DB" --json tx "$1" --chain dev; }
 POOL=$(m pool)
@@ -98,8 +103,47 @@ import json, sys
 t = json.load(open(sys.argv[1]))
 tok = [x for x in t["transfers"] if x["kind"] == "token"]
 assert len(tok) == 1 and tok[0]["asset"].lower() == sys.argv[2].lower(), tok
-assert tok[0]["to"].lower() == sys.argv[3].lower() and tok[0]["value"] == "250000000000000000000000", tok
+assert tok[0]["to"].lower() == sys.argv[3].lower(), tok
+# 250,000 x 10^18 base units of a token with decimals() = 6, symbol() = "LOOT" (eth_call)
+assert tok[0]["value"] == "250000000000000000.000000", tok
+assert tok[0]["symbol"] == "LOOT" and tok[0]["decimals"] == 6, tok
 PY
+# the victim: funded at genesis (10,000 ETH on anvil), so its balance is not negative
+"$FUNDTRACE" --db "$DB" --json address "$(m victim)" --chain dev >"$TMP/victim.json"
+BAL=$(rpc eth_getBalance "[\"$(m victim)\",\"latest\"]")
+python3 - "$TMP/victim.json" "$BAL" <<'PY' && ok || ko "victim view: $(cat "$TMP/victim.json")"
+import json, sys
+from decimal import Decimal
+v = json.load(open(sys.argv[1])); node = int(json.loads(sys.argv[2])["result"], 16)
+assert Decimal(v["balance"]) * 10**18 == node and node > 0, (v["balance"], node)
+assert Decimal(v["received"]) >= 10000, v                     # the genesis allocation
+t = [x for x in v["tokens"] if x["symbol"] == "LOOT"]
+assert len(t) == 1 and t[0]["decimals"] == 6 and t[0]["balance"] == "0.000000", t
+PY
+# labels and incidents of chain dev (and bsc) rows: imported, and shown by `address` (in a
+# copy of the index: the digest comparison after the reorg below is of the ledger alone)
+HOT=$(m hot)
+cp -r "$DB" "$TMP/labdb"
+DB0=$DB
+DB=$TMP/labdb
+printf 'chain,address,entity,category,source\ndev,%s,DevExchange,exchange,eth_anvil.sh\nbsc,0x8894e0a0c962cb723c1976a4421c95949be2d4e3,Binance,exchange,bscscan\n' "$HOT" >"$TMP/labels.csv"
+rc=0
+"$FUNDTRACE" --db "$DB" labels import "$TMP/labels.csv" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ $rc = 0 ] && ok || ko "labels import of dev/bsc rows: exit $rc $(cat "$TMP/err")"
+"$FUNDTRACE" --db "$DB" --json address "$HOT" --chain dev >"$TMP/hot.json"
+python3 - "$TMP/hot.json" <<'PY' && ok || ko "label of the hot wallet: $(cat "$TMP/hot.json")"
+import json, sys
+v = json.load(open(sys.argv[1]))
+assert v["labels"] == [{"entity": "DevExchange", "category": "exchange", "source": "eth_anvil.sh"}], v
+PY
+"$FUNDTRACE" --db "$DB" export labels | grep -q "^dev,$HOT,DevExchange,exchange" && ok || ko "labels export lacks the dev row"
+printf 'incident,date,chain,seed,asset,amount,attribution,source\nanvil-theft,2026-01-01,dev,%s,ETH,50,test,eth_anvil.sh\nanvil-theft,2026-01-01,dev,%s,ETH,,test,eth_anvil.sh\n' "$(m txs.theft)" "$(m attacker)" >"$TMP/inc.csv"
+rc=0
+"$FUNDTRACE" --db "$DB" incidents import "$TMP/inc.csv" >"$TMP/out" 2>"$TMP/err" || rc=$?
+[ $rc = 0 ] && grep -q "2 incident rows of 1 incidents" "$TMP/out" "$TMP/err" && ok || ko "incidents import of dev rows: exit $rc $(cat "$TMP/out" "$TMP/err")"
+
+DB=$DB0
+
 # the fee equals gasUsed x effectiveGasPrice from the node's receipt
 RCPT=$(rpc eth_getTransactionReceipt "[\"$(m txs.theft)\"]")
 tx "$(m txs.theft)" >"$TMP/theft.json"

@@ -156,7 +156,7 @@ static ft_status trace_seeds(ft_graph *g, ft_trace_result *res, uint32_t max_hop
     cat[4] = FT_CAT_EXCHANGE;
     ent[4] = 0;
     const char *names[1] = {"inc"};
-    ft_trace_opts o = {7u, max_hops, min_value};
+    ft_trace_opts o = {.models = 7u, .max_hops = max_hops, .min_value = min_value};
     ft_err err;
     ft_err_clear(&err);
     return ft_trace_run(res, g, cat, ent, seeds, n_seeds, names, 1, &o, &err);
@@ -252,7 +252,7 @@ static void test_trace_graph(void)
     ft_trace_result_release(&b);
 
     /* a reserved model is refused */
-    ft_trace_opts o = {1u << FT_TAINT_LIFO, FT_TRACE_NO_HOP_LIMIT, 0};
+    ft_trace_opts o = {.models = 1u << FT_TAINT_LIFO, .max_hops = FT_TRACE_NO_HOP_LIMIT};
     uint8_t cat[8];
     memset(cat, FT_CAT_NONE, sizeof cat);
     ft_err err;

@@ -1,0 +1,109 @@
+/*
+ * snapshot.h — a versioned, checksummed, mmap-able container of named arrays: the analysis
+ * graph and whatever a batch job needs beside it, written once from the index and then read
+ * by any number of processes (HPC ranks) that share one page-cached copy instead of LevelDB.
+ *
+ * Layout (all integers little-endian; docs/hpc.md has the grammar):
+ *
+ *     0    magic "FTSNAP\0\0"       8 bytes
+ *     8    version:u32 (1)          n_sections:u32
+ *     16   file_size:u64            the whole file, so a truncated copy is caught at once
+ *     24   table_sha256[32]         SHA-256 of the section table below
+ *     56   reserved:u64 (0)
+ *     64   section table: n_sections entries of 96 bytes
+ *              name[32] (NUL-padded, NUL-terminated)  elem_size:u32  flags:u32 (0)
+ *              count:u64  offset:u64 (multiple of 64)  bytes:u64 (= elem_size * count)
+ *              sha256[32]: SHA-256 over the SHA-256 of each 4 MiB chunk of the section
+ *              (so that every core verifies a part of a big section)
+ *     then the sections, each at its 64-byte aligned offset, zero padding between, in table
+ *     order, never overlapping.
+ *
+ * Opening maps the file read-only (MAP_SHARED: every process on a node shares the pages) and
+ * checks, before anything is handed out: magic, version, file size, the table checksum, the
+ * bounds and alignment of every section, and the checksum of every section (all chunks of
+ * all sections in parallel). Any
+ * failure is FT_ERR_CORRUPT naming the file and the section, e.g.
+ *     snapshot 'g.ftsnap': section 'out_value' checksum mismatch
+ * and the mapping is dropped: a damaged file is never read. Writing goes to FILE.tmp, fsync,
+ * rename, so a reader never sees half a snapshot.
+ *
+ * Arrays point into the mapping: valid until ft_snapshot_close. The graph sections
+ * (ft_snapshot_graph_sections / ft_snapshot_graph) use the names of the ft_graph fields.
+ */
+#ifndef FT_SNAPSHOT_H
+#define FT_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/graph.h"
+#include "engine/status.h"
+
+#define FT_SNAPSHOT_VERSION 1u
+#define FT_SNAPSHOT_NAME_MAX 32   /* with the NUL */
+#define FT_SNAPSHOT_ALIGN 64
+#define FT_SNAPSHOT_MAX_SECTIONS 1024
+#define FT_SNAPSHOT_ANY UINT64_MAX /* ft_snapshot_find: any element count */
+
+/* One section to write: count elements of elem_size bytes at data (data may be NULL when
+ * count is 0). */
+typedef struct ft_snapshot_input {
+    const char *name;
+    uint32_t elem_size;
+    uint64_t count;
+    const void *data;
+} ft_snapshot_input;
+
+/* One section of an open snapshot. */
+typedef struct ft_snapshot_section {
+    char name[FT_SNAPSHOT_NAME_MAX];
+    uint32_t elem_size;
+    uint64_t count, offset, bytes;
+    uint8_t sha256[32];
+} ft_snapshot_section;
+
+typedef struct ft_snapshot {
+    char path[4096];
+    const uint8_t *base; /* the mapping */
+    size_t len;
+    uint32_t n_sections;
+    ft_snapshot_section *sec; /* malloc()ed copy of the checked table */
+} ft_snapshot;
+
+/* Writes the sections to path (through path.tmp, fsync, rename). Names must be unique, 1..31
+ * bytes. Returns FT_OK, FT_ERR_ARG (bad name or sizes), FT_ERR_IO (naming the file). */
+ft_status ft_snapshot_write(const char *path, const ft_snapshot_input *secs, size_t n,
+                            ft_err *err) FT_WARN_UNUSED;
+
+/* Maps and checks path (see above). *s is zeroed first; on failure nothing stays mapped.
+ * FT_ERR_IO when the file cannot be opened or mapped, FT_ERR_CORRUPT for anything wrong in
+ * it (another format version included). Close with ft_snapshot_close. */
+ft_status ft_snapshot_open(ft_snapshot *s, const char *path, ft_err *err) FT_WARN_UNUSED;
+
+void ft_snapshot_close(ft_snapshot *s);
+
+/* The section called name: its data and element count. elem_size must match; count must
+ * equal expect_count unless that is FT_SNAPSHOT_ANY. FT_ERR_NOTFOUND when there is no such
+ * section, FT_ERR_CORRUPT on a size mismatch (naming file and section). */
+ft_status ft_snapshot_find(const ft_snapshot *s, const char *name, uint32_t elem_size,
+                           uint64_t expect_count, const void **data, uint64_t *count,
+                           ft_err *err) FT_WARN_UNUSED;
+
+/* 1 when the snapshot has a section called name. */
+int ft_snapshot_has(const ft_snapshot *s, const char *name);
+
+/* The sections of graph g ("graph_meta" and one per array) appended to out (room for
+ * FT_SNAPSHOT_GRAPH_SECTIONS entries); *n is advanced. meta must stay alive until the write
+ * (8 u64 words). */
+#define FT_SNAPSHOT_GRAPH_SECTIONS 15
+void ft_snapshot_graph_sections(const ft_graph *g, uint64_t meta[8], ft_snapshot_input *out,
+                                size_t *n);
+
+/* Points g at the graph arrays of s (g->borrowed = 1: ft_graph_release frees nothing) after
+ * checking every invariant the tracer and the heuristics rely on (prefix sums monotonic and
+ * in range, inputs spending earlier outputs, spent-by links consistent, address ids below
+ * n_addr): a file with valid checksums but impossible contents is FT_ERR_CORRUPT too.
+ * *g is zeroed first. */
+ft_status ft_snapshot_graph(const ft_snapshot *s, ft_graph *g, ft_err *err) FT_WARN_UNUSED;
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * bench_snapshot.c — loading the analysis graph from a snapshot file against building it from
+ * the LevelDB index, in the same run, on the same chain (the issue's target: at least 10x).
+ *
+ *     bench_snapshot DB SNAPSHOT [--runs N]
+ *
+ * DB is an index, SNAPSHOT the file `fundtrace snapshot` wrote from it (use a generated chain
+ * of at least 1M txs for figures that mean something: fundtrace-gen --txs 1000000 --unsigned,
+ * fundtrace index bitcoin, fundtrace snapshot). Both sides run warm (the files in the page
+ * cache after the first run, as on a batch node where the snapshot was staged). The snapshot
+ * side is everything a command does before using the graph: map, verify every section's
+ * SHA-256, check the graph's invariants. Also timed: the map alone with the checksums of the
+ * graph sections only skipped is NOT offered (every open verifies every section), so the
+ * split is reported as open+checksums and graph checks. Second comparison, what a batch job
+ * really waits for before tracing: the trace job's inputs (graph, seeds, labels, clusters,
+ * terminals, prices: ft_cli_trace_job_prepare on the index) against the snapshot open plus
+ * ft_cli_trace_job_from_snapshot. Prints min/median/max seconds per
+ * side (wall, and CPU time of the process: on a shared, loaded machine the wall time
+ * mostly measures waiting for a core), the ratio of the medians, the snapshot's bytes per transaction (the whole file and
+ * the graph sections alone) and ft_graph_bytes per transaction; 1 and 2 OpenMP threads.
+ */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "chains/bitcoin/params.h"
+#include "cli/trace_job.h"
+#include "cli/trace_snapshot.h"
+#include "engine/graph.h"
+#include "engine/keys.h"
+#include "engine/snapshot.h"
+#include "engine/store.h"
+
+#include "engine/banned.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static const char *graph_sections[] = {"graph_meta", "tx_time",   "tx_flags",    "tx_addr_new",
+                                       "in_off",     "out_off",   "in_out",      "out_value",
+                                       "out_addr",   "out_type",  "out_spent_by"};
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: bench_snapshot DB SNAPSHOT [--runs N]\n");
+        return 129;
+    }
+    int runs = 5;
+    if (argc >= 5 && strcmp(argv[3], "--runs") == 0)
+        runs = atoi(argv[4]) > 0 ? atoi(argv[4]) : 5;
+    double *tl = calloc((size_t)runs, sizeof *tl), *ts = calloc((size_t)runs, sizeof *ts);
+    double *tc = calloc((size_t)runs, sizeof *tc);
+    double *cl = calloc((size_t)runs, sizeof *cl), *cs = calloc((size_t)runs, sizeof *cs);
+    if (!tl || !ts || !tc || !cl || !cs)
+        return 1;
+    ft_err err;
+    ft_err_clear(&err);
+    uint32_t n_tx = 0;
+    size_t gbytes = 0;
+    for (int threads = 1; threads <= 2; threads++) {
+        omp_set_num_threads(threads);
+        for (int r = 0; r < runs; r++) {
+            ft_store *st = NULL;
+            double t0 = now(), c0 = cpu();
+            if (ft_store_open(&st, argv[1], FT_STORE_READ, &err) != FT_OK) {
+                fprintf(stderr, "error: %s\n", err.msg);
+                return 1;
+            }
+            ft_graph g;
+            if (ft_graph_load_utxo(&g, st, FT_CHAIN_BTC, &err) != FT_OK) {
+                fprintf(stderr, "error: %s\n", err.msg);
+                return 1;
+            }
+            tl[r] = now() - t0;
+            cl[r] = cpu() - c0;
+            n_tx = g.n_tx;
+            gbytes = ft_graph_bytes(&g);
+            ft_graph_release(&g);
+            ft_store_close(st);
+
+            ft_snapshot s;
+            t0 = now();
+            c0 = cpu();
+            if (ft_snapshot_open(&s, argv[2], &err) != FT_OK) {
+                fprintf(stderr, "error: %s\n", err.msg);
+                return 1;
+            }
+            double t1 = now();
+            if (ft_snapshot_graph(&s, &g, &err) != FT_OK) {
+                fprintf(stderr, "error: %s\n", err.msg);
+                return 1;
+            }
+            ts[r] = now() - t0;
+            cs[r] = cpu() - c0;
+            tc[r] = now() - t1;
+            if (g.n_tx != n_tx) {
+                fprintf(stderr, "error: the snapshot has %u txs, the index %u\n", g.n_tx, n_tx);
+                return 1;
+            }
+            ft_graph_release(&g);
+            ft_snapshot_close(&s);
+        }
+        qsort(tl, (size_t)runs, sizeof *tl, cmp_d);
+        qsort(ts, (size_t)runs, sizeof *ts, cmp_d);
+        qsort(tc, (size_t)runs, sizeof *tc, cmp_d);
+        qsort(cl, (size_t)runs, sizeof *cl, cmp_d);
+        qsort(cs, (size_t)runs, sizeof *cs, cmp_d);
+        printf("threads %d, %d runs, %u txs\n", threads, runs, n_tx);
+        printf("  leveldb graph load   min %.4f  median %.4f  max %.4f s\n", tl[0],
+               tl[runs / 2], tl[runs - 1]);
+        printf("  snapshot open+check  min %.4f  median %.4f  max %.4f s  (graph checks %.4f)\n",
+               ts[0], ts[runs / 2], ts[runs - 1], tc[runs / 2]);
+        printf("  speedup (medians)    %.1fx wall; CPU time (all threads) leveldb %.4f s, "
+               "snapshot %.4f s: %.1fx\n",
+               ts[runs / 2] > 0 ? tl[runs / 2] / ts[runs / 2] : 0, cl[runs / 2], cs[runs / 2],
+               cs[runs / 2] > 0 ? cl[runs / 2] / cs[runs / 2] : 0);
+    }
+    /* the trace job's inputs */
+    for (int threads = 1; threads <= 2; threads++) {
+        omp_set_num_threads(threads);
+        for (int r = 0; r < runs; r++) {
+            ft_store *st = NULL;
+            double t0 = now(), c0 = cpu();
+            if (ft_store_open(&st, argv[1], FT_STORE_READ, &err) != FT_OK) {
+                fprintf(stderr, "error: %s\n", err.msg);
+                return 1;
+            }
+            ft_cli_trace_job job;
+            if (ft_cli_trace_job_prepare(&job, st, ft_btc_params_by_name("regtest"), argv[1],
+                                         NULL) != 0)
+                return 1;
+            tl[r] = now() - t0;
+            cl[r] = cpu() - c0;
+            size_t n_inc = job.n_inc;
+            ft_cli_trace_job_release(&job);
+            ft_store_close(st);
+            ft_cli_snap cs2;
+            t0 = now();
+            c0 = cpu();
+            if (ft_cli_snap_open(&cs2, argv[2]) != 0 ||
+                ft_cli_trace_job_from_snapshot(&job, &cs2, NULL) != 0 ||
+                ft_cli_trace_job_load_prices(&job) != 0)
+                return 1;
+            ts[r] = now() - t0;
+            cs[r] = cpu() - c0;
+            if (job.n_inc != n_inc) {
+                fprintf(stderr, "error: %zu incidents from the snapshot, %zu from the index\n",
+                        job.n_inc, n_inc);
+                return 1;
+            }
+            ft_cli_trace_job_release(&job);
+            ft_cli_snap_close(&cs2);
+        }
+        qsort(tl, (size_t)runs, sizeof *tl, cmp_d);
+        qsort(ts, (size_t)runs, sizeof *ts, cmp_d);
+        qsort(cl, (size_t)runs, sizeof *cl, cmp_d);
+        qsort(cs, (size_t)runs, sizeof *cs, cmp_d);
+        printf("trace job inputs, threads %d\n", threads);
+        printf("  leveldb prepare      min %.4f  median %.4f  max %.4f s\n", tl[0], tl[runs / 2],
+               tl[runs - 1]);
+        printf("  snapshot job         min %.4f  median %.4f  max %.4f s\n", ts[0], ts[runs / 2],
+               ts[runs - 1]);
+        printf("  speedup (medians)    %.1fx wall; CPU time leveldb %.4f s, snapshot %.4f s: "
+               "%.1fx\n",
+               ts[runs / 2] > 0 ? tl[runs / 2] / ts[runs / 2] : 0, cl[runs / 2], cs[runs / 2],
+               cs[runs / 2] > 0 ? cl[runs / 2] / cs[runs / 2] : 0);
+    }
+    ft_snapshot s;
+    if (ft_snapshot_open(&s, argv[2], &err) != FT_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return 1;
+    }
+    uint64_t gsec = 0;
+    printf("snapshot sections (bytes per tx):\n");
+    for (uint32_t i = 0; i < s.n_sections; i++) {
+        for (size_t k = 0; k < sizeof graph_sections / sizeof graph_sections[0]; k++)
+            if (strcmp(s.sec[i].name, graph_sections[k]) == 0)
+                gsec += s.sec[i].bytes;
+        printf("  %-20s %12llu  %8.2f\n", s.sec[i].name, (unsigned long long)s.sec[i].bytes,
+               n_tx ? (double)s.sec[i].bytes / n_tx : 0.0);
+    }
+    printf("file %zu bytes = %.1f per tx; graph sections %llu = %.1f per tx; in memory "
+           "(ft_graph_bytes) %.1f per tx\n",
+           s.len, n_tx ? (double)s.len / n_tx : 0.0, (unsigned long long)gsec,
+           n_tx ? (double)gsec / n_tx : 0.0, n_tx ? (double)gbytes / n_tx : 0.0);
+    ft_snapshot_close(&s);
+    free(tl);
+    free(ts);
+    free(tc);
+    free(cl);
+    free(cs);
+    return 0;
+}
