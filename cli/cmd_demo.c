@@ -489,6 +489,8 @@ int cmd_demo(ft_cli *cli, int argc, char **argv)
     if (code == 0)
         code = ft_cli_trace_job_write(&job, out);
     if (code == 0)
+        code = ft_cli_trace_job_store_exposure(&job);
+    if (code == 0)
         code = ft_cli_report_write(&job, out, &n_over);
     snprintf(path, sizeof path, "%s/reference_summary.csv", out);
     if (code == 0 && (s = copy_file(expected, path, &err)) != FT_OK)

@@ -197,6 +197,8 @@ static int report_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
     int code = ft_cli_report_write(job, out, &n_over);
     if (code == 0)
         code = ft_cli_trace_job_write(job, out);
+    if (code == 0 && job->st) /* the exposure `fundtrace address` shows (not from a snapshot) */
+        code = ft_cli_trace_job_store_exposure(job);
     if (code == 0) {
         if (cli->json) {
             cJSON *o = cJSON_CreateObject();
