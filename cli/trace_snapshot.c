@@ -1,10 +1,14 @@
 /*
  * trace_snapshot.c — trace jobs from a snapshot file and their MPI run (trace_snapshot.h).
  *
- * Opening: engine/snapshot.c maps the file and verifies every checksum; here the graph is
- * pointed into the mapping (ft_snapshot_graph checks its invariants) and the job's own
- * sections are checked once (text offsets monotonic and short, cluster ids and terminals in
- * range, seeds naming real outputs), so nothing later indexes out of bounds whatever the file.
+ * Opening: engine/snapshot.c maps the file and checks its table; here the graph is pointed
+ * into the mapping (ft_snapshot_graph verifies the graph sections' checksums and checks its
+ * invariants) and the job's own sections are verified and checked once (cluster ids and
+ * terminals in range, seeds naming real outputs), so nothing later indexes out of bounds
+ * whatever the file. The text sections (addr_text_off, addr_text, txid: two thirds of the
+ * file) are verified and checked only by ft_cli_snap_text, which the commands call on the
+ * writing rank (rank 0) before the run names flow addresses and before any output file; the
+ * text callbacks refuse to read before that. Other ranks never read the text.
  *
  * A job from a snapshot borrows its big arrays (graph, term_cat, term_ent, the labels'
  * addr_entity) from the mapping and copies the small ones (incident rows, seeds, entity
@@ -162,25 +166,10 @@ int ft_cli_snap_open(ft_cli_snap *cs, const char *path)
     net[n] = '\0';
     if (!(cs->net = ft_btc_params_by_name(net)))
         return snap_bad(cs, "unknown network name");
-    if ((rc = find(cs, "addr_text_off", 8, (uint64_t)na + 1, &p, NULL)) != 0)
-        return rc;
-    cs->addr_off = p;
-    if ((rc = find(cs, "addr_text", 1, FT_SNAPSHOT_ANY, &p, &n)) != 0)
-        return rc;
-    cs->addr_text = p;
-    int64_t bad = cs->addr_off[0] != 0 || cs->addr_off[na] != n;
-#pragma omp parallel for schedule(static) reduction(+ : bad)
-    for (int64_t a = 0; a < (int64_t)na; a++)
-        bad += cs->addr_off[a + 1] < cs->addr_off[a] ||
-               cs->addr_off[a + 1] - cs->addr_off[a] >= FT_CLI_ADDR_TEXT_MAX;
-    if (bad)
-        return snap_bad(cs, "address text offsets out of order");
-    if ((rc = find(cs, "txid", 32, cs->g.n_tx, &p, NULL)) != 0)
-        return rc;
-    cs->txid = p;
     if ((rc = find(cs, "cluster", 4, na, &p, NULL)) != 0)
         return rc;
     cs->cluster = p;
+    int64_t bad = 0;
 #pragma omp parallel for schedule(static) reduction(+ : bad)
     for (int64_t a = 0; a < (int64_t)na; a++)
         bad += cs->cluster[a] >= na;
@@ -196,12 +185,48 @@ int ft_cli_snap_open(ft_cli_snap *cs, const char *path)
     return 0;
 }
 
+int ft_cli_snap_text(ft_cli_snap *cs)
+{
+    if (cs->addr_text)
+        return 0;
+    /* the three text sections in one parallel pass, then their bounds */
+    static const char *const names[] = {"addr_text_off", "addr_text", "txid"};
+    ft_err err;
+    ft_err_clear(&err);
+    ft_status s = ft_snapshot_verify(&cs->s, names, 3, &err);
+    const void *off = NULL, *text = NULL, *txid = NULL;
+    uint64_t n = 0;
+    uint32_t na = cs->g.n_addr;
+    if (s == FT_OK)
+        s = ft_snapshot_find(&cs->s, "addr_text_off", 8, (uint64_t)na + 1, &off, NULL, &err);
+    if (s == FT_OK)
+        s = ft_snapshot_find(&cs->s, "addr_text", 1, FT_SNAPSHOT_ANY, &text, &n, &err);
+    if (s == FT_OK)
+        s = ft_snapshot_find(&cs->s, "txid", 32, cs->g.n_tx, &txid, NULL, &err);
+    if (s != FT_OK)
+        return ft_cli_error(2, "%s", err.msg);
+    const uint64_t *o = off;
+    int64_t bad = o[0] != 0 || o[na] != n;
+#pragma omp parallel for schedule(static) reduction(+ : bad)
+    for (int64_t a = 0; a < (int64_t)na; a++)
+        bad += o[a + 1] < o[a] || o[a + 1] - o[a] >= FT_CLI_ADDR_TEXT_MAX;
+    if (bad)
+        return ft_cli_error(2, "snapshot '%s': address text offsets out of order", cs->s.path);
+    cs->addr_off = o;
+    cs->txid = txid;
+    cs->addr_text = text; /* last: it marks the text as checked */
+    return 0;
+}
+
 /* ---- the job -------------------------------------------------------------------------------- */
 
 static ft_status snap_addr_text(void *ctx, uint32_t addr, char out[FT_CLI_ADDR_TEXT_MAX],
                                 ft_err *err)
 {
     const ft_cli_snap *cs = ctx;
+    if (!cs->addr_text) /* ft_cli_snap_text was not called: nothing unverified is read */
+        return ft_err_set(err, FT_ERR_ARG, "snapshot '%s': address text not checked",
+                          cs->s.path);
     if (addr >= cs->g.n_addr)
         return ft_err_set(err, FT_ERR_ARG, "snapshot '%s': no address id %u", cs->s.path, addr);
     size_t len = (size_t)(cs->addr_off[addr + 1] - cs->addr_off[addr]);
@@ -213,6 +238,8 @@ static ft_status snap_addr_text(void *ctx, uint32_t addr, char out[FT_CLI_ADDR_T
 static ft_status snap_txid_text(void *ctx, uint32_t tx, char out[65], ft_err *err)
 {
     const ft_cli_snap *cs = ctx;
+    if (!cs->addr_text)
+        return ft_err_set(err, FT_ERR_ARG, "snapshot '%s': txid text not checked", cs->s.path);
     if (tx >= cs->g.n_tx)
         return ft_err_set(err, FT_ERR_ARG, "snapshot '%s': no tx id %u", cs->s.path, tx);
     ft_hex_encode_rev(out, cs->txid + (size_t)tx * 32, 32);
@@ -762,6 +789,11 @@ int ft_cli_snapshot_job_cmd(ft_cli *cli, const char *path, const char *incident,
             to.decimals = job.opts.decimals;
             job.opts = to;
         }
+        /* the output needs the text (flow addresses are named at the end of the run, on the
+         * rank that writes): its sections are verified, and refused, before the run and any
+         * file; the other ranks never read them */
+        if (code == 0 && rank == 0)
+            code = ft_cli_snap_text(&cs);
     }
 #ifdef FT_HAVE_MPI
     if (size > 1)
@@ -835,6 +867,8 @@ int ft_cli_cluster_snapshot_cmd(ft_cli *cli, const char *path, const ft_cluster_
         if (s != FT_OK)
             code = root ? ft_cli_fail(s, &err) : ft_status_exit_code(s);
     }
+    if (code == 0 && root && out)
+        code = ft_cli_snap_text(&cs);
     if (code == 0 && root && out)
         code = write_clusters(&cs, &res, out);
     if (code == 0 && root) {

@@ -39,9 +39,9 @@ typedef struct ft_cli_snap {
     ft_snapshot s;
     ft_graph g;                  /* borrowed */
     const ft_btc_params *net;
-    const uint64_t *addr_off;    /* n_addr + 1 */
-    const char *addr_text;
-    const uint8_t *txid;         /* 32 * n_tx */
+    const uint64_t *addr_off;    /* n_addr + 1 (NULL until ft_cli_snap_text) */
+    const char *addr_text;       /* NULL until ft_cli_snap_text */
+    const uint8_t *txid;         /* 32 * n_tx (NULL until ft_cli_snap_text) */
     const uint32_t *cluster;     /* n_addr */
     int clustered;               /* 1: cluster[] is a stored clustering */
     uint64_t n_rows, n_seeds;    /* incident rows and seeds (0: no trace inputs) */
@@ -52,10 +52,17 @@ typedef struct ft_cli_snap {
 void ft_cli_snap_row_encode(uint8_t rec[FT_CLI_SNAP_ROW_BYTES], const ft_incident_row *x);
 int ft_cli_snap_row_decode(ft_incident_row *x, const uint8_t rec[FT_CLI_SNAP_ROW_BYTES]);
 
-/* Opens and checks path (engine/snapshot.c checks; then the graph invariants, the text
- * offsets, cluster ids below n_addr). Returns 0, or prints one error line and returns the
- * exit code (2 for a corrupt or truncated file, 1 when it cannot be read). */
+/* Opens and checks path (engine/snapshot.c checks; then the graph sections' checksums and
+ * invariants, cluster ids below n_addr). The text sections are not read: addr_off, addr_text
+ * and txid stay NULL until ft_cli_snap_text. Returns 0, or prints one error line and returns
+ * the exit code (2 for a corrupt or truncated file, 1 when it cannot be read). */
 int ft_cli_snap_open(ft_cli_snap *cs, const char *path);
+
+/* Verifies the checksums of the text sections (addr_text_off, addr_text, txid) and checks
+ * the text offsets, then sets addr_off, addr_text and txid (once; later calls return 0).
+ * Call before anything needs address or txid text (the job's text callbacks fail before).
+ * Returns 0, or prints one error line and returns 2 (the snapshot stays open). */
+int ft_cli_snap_text(ft_cli_snap *cs);
 void ft_cli_snap_close(ft_cli_snap *cs);
 
 /* Fills job (zeroed first) from cs: the incidents (incident NULL = all), their seeds, the

@@ -5,10 +5,15 @@
  * hash every section (SHA-256, sections in parallel), write header + table + sections with
  * zero padding to FILE.tmp, fsync, rename over FILE, fsync the directory.
  * Open: fstat, mmap read-only, then parse the header and the table through ft_reader and
- * check everything before the first section is handed out: magic, version, file size,
- * table hash, per section name/alignment/size/bounds/order, and every section's SHA-256.
- * Invariants: a successful open means every byte of every section was hashed and matched;
- * sections lie inside the file, 64-byte aligned, in table order, without overlap.
+ * check magic, version, file size, table hash, per section name/alignment/size/bounds/order.
+ * Section checksums are verified lazily: ft_snapshot_find verifies a section the first time
+ * it is handed out, ft_snapshot_verify verifies a group of sections at once (all their 4 MiB
+ * chunks in one OpenMP loop); the graph loader verifies only the graph's sections.
+ * Invariants: no pointer into a section is ever returned before every byte of that section
+ * was hashed and matched; a section's state (unchecked, good, bad) changes once, under one
+ * OpenMP critical section, and is read with acquire loads, so concurrent finds from OpenMP
+ * threads are safe; sections lie inside the file, 64-byte aligned, in table order, without
+ * overlap.
  */
 #include "engine/snapshot.h"
 
@@ -45,8 +50,21 @@ static uint64_t n_chunks(uint64_t bytes)
     return (bytes + CHUNK - 1) / CHUNK;
 }
 
+/* Faults the pages of [p, p + len) of the mapping in with one call (Linux >= 5.14) instead of
+ * one fault per 64 KiB; without it (or when it fails) the hash faults them in itself. */
+static void populate(const uint8_t *p, uint64_t len)
+{
+#ifdef MADV_POPULATE_READ
+    uintptr_t page = 4096, a = (uintptr_t)p & ~(page - 1);
+    (void)madvise((void *)a, (size_t)((uintptr_t)p + len - a), MADV_POPULATE_READ);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
+
 static int hash_sections(uint8_t (*out)[32], const uint8_t *const *data, const uint64_t *bytes,
-                         size_t n)
+                         size_t n, int mapped)
 {
     uint64_t total = 0;
     uint64_t *first = malloc((n + 1) * sizeof *first);
@@ -73,6 +91,8 @@ static int hash_sections(uint8_t (*out)[32], const uint8_t *const *data, const u
         size_t i = sec_of[c];
         uint64_t at = ((uint64_t)c - first[i]) * CHUNK;
         uint64_t len = bytes[i] - at < CHUNK ? bytes[i] - at : CHUNK;
+        if (mapped)
+            populate(data[i] + at, len);
         ft_sha256(cd[c], data[i] + at, (size_t)len);
     }
     for (size_t i = 0; i < n; i++)
@@ -138,7 +158,7 @@ ft_status ft_snapshot_write(const char *path, const ft_snapshot_input *secs, siz
         dp[i] = secs[i].data;
         bp[i] = (uint64_t)secs[i].elem_size * secs[i].count;
     }
-    hashed = hashed && hash_sections(sha, dp, bp, n);
+    hashed = hashed && hash_sections(sha, dp, bp, n, 0);
     free(dp);
     free(bp);
     if (!hashed) {
@@ -233,6 +253,7 @@ void ft_snapshot_close(ft_snapshot *s)
     if (s->base)
         munmap((void *)s->base, s->len);
     free(s->sec);
+    free(s->state);
     memset(s, 0, sizeof *s);
 }
 
@@ -270,9 +291,8 @@ ft_status ft_snapshot_open(ft_snapshot *s, const char *path, ft_err *err)
         snprintf(what, sizeof what, "%zu", len);
         return corrupt(s, err, "truncated: %s bytes, not even a header", what);
     }
-    /* MAP_POPULATE: every byte is read for the checksums anyway, so the pages are faulted in
-     * by one call rather than one fault per page */
-    void *m = mmap(NULL, len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    /* no MAP_POPULATE: only the sections a command uses are read (and verified) */
+    void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
     int e = errno;
     close(fd);
     if (m == MAP_FAILED)
@@ -313,7 +333,8 @@ ft_status ft_snapshot_open(ft_snapshot *s, const char *path, ft_err *err)
     if (memcmp(h, tab_sha, 32) != 0)
         return corrupt(s, err, "section table checksum mismatch%s", "");
     s->sec = calloc(n ? n : 1, sizeof *s->sec);
-    if (!s->sec) {
+    s->state = calloc(n ? n : 1, 1);
+    if (!s->sec || !s->state) {
         ft_snapshot_close(s);
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory opening snapshot '%s'", path);
     }
@@ -345,32 +366,115 @@ ft_status ft_snapshot_open(ft_snapshot *s, const char *path, ft_err *err)
             if (strcmp(s->sec[j].name, x->name) == 0)
                 return corrupt(s, err, "section '%s' appears twice", x->name);
     }
-    /* every checksum, before any use */
-    uint8_t(*d)[32] = malloc((n ? n : 1) * 32);
-    const uint8_t **dp = malloc((n ? n : 1) * sizeof *dp);
-    uint64_t *bp = malloc((n ? n : 1) * sizeof *bp);
-    int hashed = d && dp && bp;
-    for (uint32_t i = 0; hashed && i < n; i++) {
-        dp[i] = s->base + s->sec[i].offset;
-        bp[i] = s->sec[i].bytes;
-    }
-    hashed = hashed && hash_sections(d, dp, bp, n);
-    free(dp);
-    free(bp);
-    if (!hashed) {
-        free(d);
-        ft_snapshot_close(s);
-        return ft_err_set(err, FT_ERR_NOMEM, "out of memory checking snapshot '%s'", path);
-    }
-    for (uint32_t i = 0; i < n; i++)
-        if (memcmp(d[i], s->sec[i].sha256, 32) != 0) {
-            char name[FT_SNAPSHOT_NAME_MAX];
-            memcpy(name, s->sec[i].name, sizeof name);
-            free(d);
-            return corrupt(s, err, "section '%s' checksum mismatch", name);
-        }
-    free(d);
     return FT_OK;
+}
+
+/* ---- lazy verification ----------------------------------------------------------------------- */
+
+enum { SEC_UNCHECKED = 0, SEC_GOOD = 1, SEC_BAD = 2 };
+
+static uint8_t sec_state(const ft_snapshot *s, uint32_t i)
+{
+    return __atomic_load_n(&s->state[i], __ATOMIC_ACQUIRE);
+}
+
+/* Verifies the sections idx[0..n) not verified yet (all their chunks in one parallel loop),
+ * then reports the first of them (in idx order) whose checksum does not match. */
+static ft_status verify_idx(const ft_snapshot *s, const uint32_t *idx, size_t n, ft_err *err)
+{
+    size_t pending = 0;
+    for (size_t k = 0; k < n; k++)
+        pending += sec_state(s, idx[k]) == SEC_UNCHECKED;
+    int nomem = 0;
+    if (pending) {
+#pragma omp critical(ft_snapshot_verify)
+        {
+            /* again inside: another thread may have verified some meanwhile */
+            uint32_t *todo = malloc(n * sizeof *todo);
+            uint8_t(*d)[32] = malloc(n * 32);
+            const uint8_t **dp = malloc(n * sizeof *dp);
+            uint64_t *bp = malloc(n * sizeof *bp);
+            size_t m = 0;
+            if (todo && d && dp && bp) {
+                for (size_t k = 0; k < n; k++) {
+                    uint32_t i = idx[k];
+                    int dup = 0;
+                    for (size_t q = 0; q < m; q++)
+                        dup |= todo[q] == i;
+                    if (dup || s->state[i] != SEC_UNCHECKED)
+                        continue;
+                    todo[m] = i;
+                    dp[m] = s->base + s->sec[i].offset;
+                    bp[m] = s->sec[i].bytes;
+                    m++;
+                }
+                if (m > 0 && hash_sections(d, dp, bp, m, 1)) {
+                    for (size_t q = 0; q < m; q++)
+                        __atomic_store_n(&s->state[todo[q]],
+                                         memcmp(d[q], s->sec[todo[q]].sha256, 32) == 0
+                                             ? (uint8_t)SEC_GOOD
+                                             : (uint8_t)SEC_BAD,
+                                         __ATOMIC_RELEASE);
+                } else if (m > 0)
+                    nomem = 1;
+            } else
+                nomem = 1;
+            free(todo);
+            free(d);
+            free(dp);
+            free(bp);
+        }
+    }
+    if (nomem)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory checking snapshot '%s'", s->path);
+    for (size_t k = 0; k < n; k++)
+        if (sec_state(s, idx[k]) != SEC_GOOD)
+            return ft_err_set(err, FT_ERR_CORRUPT, "snapshot '%s': section '%s' checksum mismatch",
+                              s->path, s->sec[idx[k]].name);
+    return FT_OK;
+}
+
+static int sec_index(const ft_snapshot *s, const char *name, uint32_t *i)
+{
+    for (uint32_t k = 0; k < s->n_sections; k++)
+        if (strcmp(s->sec[k].name, name) == 0) {
+            *i = k;
+            return 1;
+        }
+    return 0;
+}
+
+ft_status ft_snapshot_verify(const ft_snapshot *s, const char *const *names, size_t n,
+                             ft_err *err)
+{
+    uint32_t *idx = malloc((n ? n : 1) * sizeof *idx);
+    if (!idx)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory checking snapshot '%s'", s->path);
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        if (sec_index(s, names[k], &idx[m]))
+            m++;
+    ft_status rc = verify_idx(s, idx, m, err);
+    free(idx);
+    return rc;
+}
+
+ft_status ft_snapshot_verify_all(const ft_snapshot *s, ft_err *err)
+{
+    uint32_t *idx = malloc((s->n_sections ? s->n_sections : 1) * sizeof *idx);
+    if (!idx)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory checking snapshot '%s'", s->path);
+    for (uint32_t k = 0; k < s->n_sections; k++)
+        idx[k] = k;
+    ft_status rc = verify_idx(s, idx, s->n_sections, err);
+    free(idx);
+    return rc;
+}
+
+int ft_snapshot_verified(const ft_snapshot *s, const char *name)
+{
+    uint32_t i;
+    return sec_index(s, name, &i) && sec_state(s, i) == SEC_GOOD;
 }
 
 int ft_snapshot_has(const ft_snapshot *s, const char *name)
@@ -401,6 +505,9 @@ ft_status ft_snapshot_find(const ft_snapshot *s, const char *name, uint32_t elem
                               (unsigned long long)(expect_count == FT_SNAPSHOT_ANY ? x->count
                                                                                    : expect_count),
                               elem_size);
+        ft_status rc = verify_idx(s, &i, 1, err);
+        if (rc != FT_OK)
+            return rc;
         *data = s->base + x->offset;
         if (count)
             *count = x->count;
@@ -492,8 +599,16 @@ static ft_status check_utxo(const ft_snapshot *s, const ft_graph *g, ft_err *err
 ft_status ft_snapshot_graph(const ft_snapshot *s, ft_graph *g, ft_err *err)
 {
     memset(g, 0, sizeof *g);
+    /* the graph's sections only (not the text ones), verified together: every core hashes */
+    static const char *const graph_names[FT_SNAPSHOT_GRAPH_SECTIONS] = {
+        "graph_meta", "tx_time",      "tx_flags",  "tx_addr_new", "in_off",
+        "out_off",    "in_out",       "out_value", "out_addr",    "out_type",
+        "out_spent_by", "xfer_from",  "xfer_to",   "xfer_tx",     "xfer_time"};
+    ft_status rc = ft_snapshot_verify(s, graph_names, FT_SNAPSHOT_GRAPH_SECTIONS, err);
+    if (rc != FT_OK)
+        return rc;
     const void *p;
-    ft_status rc = ft_snapshot_find(s, "graph_meta", 8, 8, &p, NULL, err);
+    rc = ft_snapshot_find(s, "graph_meta", 8, 8, &p, NULL, err);
     if (rc != FT_OK)
         return rc;
     uint64_t m[8];

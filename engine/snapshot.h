@@ -19,13 +19,19 @@
  *     order, never overlapping.
  *
  * Opening maps the file read-only (MAP_SHARED: every process on a node shares the pages) and
- * checks, before anything is handed out: magic, version, file size, the table checksum, the
- * bounds and alignment of every section, and the checksum of every section (all chunks of
- * all sections in parallel). Any
- * failure is FT_ERR_CORRUPT naming the file and the section, e.g.
+ * checks the cheap things at once: magic, version, file size, the table checksum, the bounds
+ * and alignment of every section. Section checksums are verified lazily, once per section
+ * and before any byte of it is handed out: ft_snapshot_find verifies the section it returns
+ * on first access, ft_snapshot_verify verifies a group of sections in one parallel pass (all
+ * their chunks over all cores), ft_snapshot_graph verifies only the graph's sections. So a
+ * trace pays for the graph (a third of the file) at open and for the address/txid text only
+ * when its output needs it; the unread bytes are never trusted because they are never read.
+ * Any failure is FT_ERR_CORRUPT naming the file and the section, e.g.
  *     snapshot 'g.ftsnap': section 'out_value' checksum mismatch
- * and the mapping is dropped: a damaged file is never read. Writing goes to FILE.tmp, fsync,
- * rename, so a reader never sees half a snapshot.
+ * (a failed open drops the mapping; a failed find/verify leaves the snapshot open, the bad
+ * section marked bad, and the caller closes it). Verification is thread-safe: finds may run
+ * from OpenMP threads (one critical section; states read with acquire loads). Writing goes to
+ * FILE.tmp, fsync, rename, so a reader never sees half a snapshot.
  *
  * Arrays point into the mapping: valid until ft_snapshot_close. The graph sections
  * (ft_snapshot_graph_sections / ft_snapshot_graph) use the names of the ft_graph fields.
@@ -68,6 +74,7 @@ typedef struct ft_snapshot {
     size_t len;
     uint32_t n_sections;
     ft_snapshot_section *sec; /* malloc()ed copy of the checked table */
+    uint8_t *state;           /* per section: 0 checksum not verified yet, 1 good, 2 bad */
 } ft_snapshot;
 
 /* Writes the sections to path (through path.tmp, fsync, rename). Names must be unique, 1..31
@@ -75,22 +82,35 @@ typedef struct ft_snapshot {
 ft_status ft_snapshot_write(const char *path, const ft_snapshot_input *secs, size_t n,
                             ft_err *err) FT_WARN_UNUSED;
 
-/* Maps and checks path (see above). *s is zeroed first; on failure nothing stays mapped.
+/* Maps and checks path (header, table, bounds; the section checksums later, see above). *s is
+ * zeroed first; on failure nothing stays mapped.
  * FT_ERR_IO when the file cannot be opened or mapped, FT_ERR_CORRUPT for anything wrong in
  * it (another format version included). Close with ft_snapshot_close. */
 ft_status ft_snapshot_open(ft_snapshot *s, const char *path, ft_err *err) FT_WARN_UNUSED;
 
 void ft_snapshot_close(ft_snapshot *s);
 
-/* The section called name: its data and element count. elem_size must match; count must
- * equal expect_count unless that is FT_SNAPSHOT_ANY. FT_ERR_NOTFOUND when there is no such
- * section, FT_ERR_CORRUPT on a size mismatch (naming file and section). */
+/* The section called name: its data and element count, after verifying its checksum if that
+ * was not done yet. elem_size must match; count must equal expect_count unless that is
+ * FT_SNAPSHOT_ANY. FT_ERR_NOTFOUND when there is no such section, FT_ERR_CORRUPT on a size or
+ * checksum mismatch (naming file and section), FT_ERR_NOMEM. */
 ft_status ft_snapshot_find(const ft_snapshot *s, const char *name, uint32_t elem_size,
                            uint64_t expect_count, const void **data, uint64_t *count,
                            ft_err *err) FT_WARN_UNUSED;
 
 /* 1 when the snapshot has a section called name. */
 int ft_snapshot_has(const ft_snapshot *s, const char *name);
+
+/* Verifies the checksums of the named sections not verified yet, all of their chunks in one
+ * OpenMP loop (names the file lacks are skipped: ft_snapshot_find reports them). FT_OK, or
+ * FT_ERR_CORRUPT naming the first section (in names order) that does not match, FT_ERR_NOMEM.
+ * ft_snapshot_verify_all does it for every section. */
+ft_status ft_snapshot_verify(const ft_snapshot *s, const char *const *names, size_t n,
+                             ft_err *err) FT_WARN_UNUSED;
+ft_status ft_snapshot_verify_all(const ft_snapshot *s, ft_err *err) FT_WARN_UNUSED;
+
+/* 1 when the section called name exists and its checksum was verified and matched. */
+int ft_snapshot_verified(const ft_snapshot *s, const char *name);
 
 /* The sections of graph g ("graph_meta" and one per array) appended to out (room for
  * FT_SNAPSHOT_GRAPH_SECTIONS entries); *n is advanced. meta must stay alive until the write
@@ -100,7 +120,7 @@ void ft_snapshot_graph_sections(const ft_graph *g, uint64_t meta[8], ft_snapshot
                                 size_t *n);
 
 /* Points g at the graph arrays of s (g->borrowed = 1: ft_graph_release frees nothing) after
- * checking every invariant the tracer and the heuristics rely on (prefix sums monotonic and
+ * verifying the checksums of the graph sections (only those) and checking every invariant the tracer and the heuristics rely on (prefix sums monotonic and
  * in range, inputs spending earlier outputs, spent-by links consistent, address ids below
  * n_addr): a file with valid checksums but impossible contents is FT_ERR_CORRUPT too.
  * *g is zeroed first. */

@@ -5,19 +5,26 @@
  *     bench_snapshot DB SNAPSHOT [--runs N]
  *
  * DB is an index, SNAPSHOT the file `fundtrace snapshot` wrote from it (use a generated chain
- * of at least 1M txs for figures that mean something: fundtrace-gen --txs 1000000 --unsigned,
+ * of at least 500k txs for figures that mean something: fundtrace-gen --txs 1000000,
  * fundtrace index bitcoin, fundtrace snapshot). Both sides run warm (the files in the page
- * cache after the first run, as on a batch node where the snapshot was staged). The snapshot
- * side is everything a command does before using the graph: map, verify every section's
- * SHA-256, check the graph's invariants. Also timed: the map alone with the checksums of the
- * graph sections only skipped is NOT offered (every open verifies every section), so the
- * split is reported as open+checksums and graph checks. Second comparison, what a batch job
- * really waits for before tracing: the trace job's inputs (graph, seeds, labels, clusters,
- * terminals, prices: ft_cli_trace_job_prepare on the index) against the snapshot open plus
- * ft_cli_trace_job_from_snapshot. Prints min/median/max seconds per
- * side (wall, and CPU time of the process: on a shared, loaded machine the wall time
- * mostly measures waiting for a core), the ratio of the medians, the snapshot's bytes per transaction (the whole file and
- * the graph sections alone) and ft_graph_bytes per transaction; 1 and 2 OpenMP threads.
+ * cache after the first run, as on a batch node where the snapshot was staged).
+ *
+ * Like with like, what a trace needs from each source before it can start: the graph. The
+ * LevelDB side is ft_store_open + ft_graph_load_utxo; the snapshot side is everything a
+ * command does before using the graph: map and check the table (ft_snapshot_open), verify the
+ * SHA-256 of the graph sections (checksums are lazy: only those), check the graph's invariants
+ * (ft_snapshot_graph); the three phases are also reported apart. Neither side includes address
+ * or txid text: from the index a trace looks the text of its flows up one record at a time
+ * during output, from a snapshot the text sections (two thirds of the file) are verified once
+ * before output; that verification is timed on its own line ("text verify") so the whole cost
+ * of a snapshot trace is visible. Second comparison (only when the snapshot holds incidents),
+ * what a batch job really waits for before tracing: the trace job's inputs (graph, seeds,
+ * labels, clusters, terminals, prices: ft_cli_trace_job_prepare on the index) against the
+ * snapshot open plus ft_cli_trace_job_from_snapshot, and the same plus ft_cli_snap_text (what
+ * `trace --snapshot` does before its run). Prints min/median/max seconds per side (wall, and
+ * CPU time of the process: on a shared, loaded machine the wall time mostly measures waiting
+ * for a core), the ratio of the medians, the snapshot's bytes per transaction (the whole file
+ * and the graph sections alone) and ft_graph_bytes per transaction; 1 and 2 OpenMP threads.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -56,9 +63,12 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static const char *graph_sections[] = {"graph_meta", "tx_time",   "tx_flags",    "tx_addr_new",
-                                       "in_off",     "out_off",   "in_out",      "out_value",
-                                       "out_addr",   "out_type",  "out_spent_by"};
+static const char *const graph_sections[] = {
+    "graph_meta", "tx_time",  "tx_flags",     "tx_addr_new", "in_off",  "out_off",  "in_out",
+    "out_value",  "out_addr", "out_type",     "out_spent_by", "xfer_from", "xfer_to", "xfer_tx",
+    "xfer_time"};
+#define N_GRAPH_SECTIONS (sizeof graph_sections / sizeof graph_sections[0])
+static const char *const text_sections[] = {"addr_text_off", "addr_text", "txid"};
 
 int main(int argc, char **argv)
 {
@@ -72,7 +82,9 @@ int main(int argc, char **argv)
     double *tl = calloc((size_t)runs, sizeof *tl), *ts = calloc((size_t)runs, sizeof *ts);
     double *tc = calloc((size_t)runs, sizeof *tc);
     double *cl = calloc((size_t)runs, sizeof *cl), *cs = calloc((size_t)runs, sizeof *cs);
-    if (!tl || !ts || !tc || !cl || !cs)
+    double *to = calloc((size_t)runs, sizeof *to), *tv = calloc((size_t)runs, sizeof *tv);
+    double *tt = calloc((size_t)runs, sizeof *tt), *tj = calloc((size_t)runs, sizeof *tj);
+    if (!tl || !ts || !tc || !cl || !cs || !to || !tv || !tt || !tj)
         return 1;
     ft_err err;
     ft_err_clear(&err);
@@ -107,13 +119,26 @@ int main(int argc, char **argv)
                 return 1;
             }
             double t1 = now();
+            if (ft_snapshot_verify(&s, graph_sections, N_GRAPH_SECTIONS, &err) != FT_OK) {
+                fprintf(stderr, "error: %s\n", err.msg);
+                return 1;
+            }
+            double t2 = now();
             if (ft_snapshot_graph(&s, &g, &err) != FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
-            ts[r] = now() - t0;
+            double t3 = now();
+            ts[r] = t3 - t0;
             cs[r] = cpu() - c0;
-            tc[r] = now() - t1;
+            to[r] = t1 - t0;
+            tv[r] = t2 - t1;
+            tc[r] = t3 - t2;
+            if (ft_snapshot_verify(&s, text_sections, 3, &err) != FT_OK) {
+                fprintf(stderr, "error: %s\n", err.msg);
+                return 1;
+            }
+            tt[r] = now() - t3;
             if (g.n_tx != n_tx) {
                 fprintf(stderr, "error: the snapshot has %u txs, the index %u\n", g.n_tx, n_tx);
                 return 1;
@@ -126,18 +151,34 @@ int main(int argc, char **argv)
         qsort(tc, (size_t)runs, sizeof *tc, cmp_d);
         qsort(cl, (size_t)runs, sizeof *cl, cmp_d);
         qsort(cs, (size_t)runs, sizeof *cs, cmp_d);
+        qsort(to, (size_t)runs, sizeof *to, cmp_d);
+        qsort(tv, (size_t)runs, sizeof *tv, cmp_d);
+        qsort(tt, (size_t)runs, sizeof *tt, cmp_d);
         printf("threads %d, %d runs, %u txs\n", threads, runs, n_tx);
         printf("  leveldb graph load   min %.4f  median %.4f  max %.4f s\n", tl[0],
                tl[runs / 2], tl[runs - 1]);
-        printf("  snapshot open+check  min %.4f  median %.4f  max %.4f s  (graph checks %.4f)\n",
-               ts[0], ts[runs / 2], ts[runs - 1], tc[runs / 2]);
+        printf("  snapshot graph       min %.4f  median %.4f  max %.4f s  (medians: open+table "
+               "%.4f, graph checksums %.4f, graph checks %.4f)\n",
+               ts[0], ts[runs / 2], ts[runs - 1], to[runs / 2], tv[runs / 2], tc[runs / 2]);
+        printf("  text verify          min %.4f  median %.4f  max %.4f s  (addr_text_off, "
+               "addr_text, txid: once, before output)\n",
+               tt[0], tt[runs / 2], tt[runs - 1]);
         printf("  speedup (medians)    %.1fx wall; CPU time (all threads) leveldb %.4f s, "
                "snapshot %.4f s: %.1fx\n",
                ts[runs / 2] > 0 ? tl[runs / 2] / ts[runs / 2] : 0, cl[runs / 2], cs[runs / 2],
                cs[runs / 2] > 0 ? cl[runs / 2] / cs[runs / 2] : 0);
     }
-    /* the trace job's inputs */
-    for (int threads = 1; threads <= 2; threads++) {
+    /* the trace job's inputs (only when the snapshot holds incidents) */
+    ft_snapshot probe;
+    if (ft_snapshot_open(&probe, argv[2], &err) != FT_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return 1;
+    }
+    int has_jobs = ft_snapshot_has(&probe, "inc_rows");
+    ft_snapshot_close(&probe);
+    if (!has_jobs)
+        printf("trace job inputs: skipped (the snapshot holds no incident)\n");
+    for (int threads = 1; has_jobs && threads <= 2; threads++) {
         omp_set_num_threads(threads);
         for (int r = 0; r < runs; r++) {
             ft_store *st = NULL;
@@ -164,6 +205,9 @@ int main(int argc, char **argv)
                 return 1;
             ts[r] = now() - t0;
             cs[r] = cpu() - c0;
+            if (ft_cli_snap_text(&cs2) != 0)
+                return 1;
+            tj[r] = now() - t0;
             if (job.n_inc != n_inc) {
                 fprintf(stderr, "error: %zu incidents from the snapshot, %zu from the index\n",
                         job.n_inc, n_inc);
@@ -179,8 +223,12 @@ int main(int argc, char **argv)
         printf("trace job inputs, threads %d\n", threads);
         printf("  leveldb prepare      min %.4f  median %.4f  max %.4f s\n", tl[0], tl[runs / 2],
                tl[runs - 1]);
+        qsort(tj, (size_t)runs, sizeof *tj, cmp_d);
         printf("  snapshot job         min %.4f  median %.4f  max %.4f s\n", ts[0], ts[runs / 2],
                ts[runs - 1]);
+        printf("  snapshot job + text  min %.4f  median %.4f  max %.4f s  (%.1fx; what trace "
+               "--snapshot waits for before its run)\n",
+               tj[0], tj[runs / 2], tj[runs - 1], tj[runs / 2] > 0 ? tl[runs / 2] / tj[runs / 2] : 0);
         printf("  speedup (medians)    %.1fx wall; CPU time leveldb %.4f s, snapshot %.4f s: "
                "%.1fx\n",
                ts[runs / 2] > 0 ? tl[runs / 2] / ts[runs / 2] : 0, cl[runs / 2], cs[runs / 2],
@@ -194,7 +242,7 @@ int main(int argc, char **argv)
     uint64_t gsec = 0;
     printf("snapshot sections (bytes per tx):\n");
     for (uint32_t i = 0; i < s.n_sections; i++) {
-        for (size_t k = 0; k < sizeof graph_sections / sizeof graph_sections[0]; k++)
+        for (size_t k = 0; k < N_GRAPH_SECTIONS; k++)
             if (strcmp(s.sec[i].name, graph_sections[k]) == 0)
                 gsec += s.sec[i].bytes;
         printf("  %-20s %12llu  %8.2f\n", s.sec[i].name, (unsigned long long)s.sec[i].bytes,
@@ -210,5 +258,9 @@ int main(int argc, char **argv)
     free(tc);
     free(cl);
     free(cs);
+    free(to);
+    free(tv);
+    free(tt);
+    free(tj);
     return 0;
 }

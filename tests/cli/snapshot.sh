@@ -10,7 +10,10 @@
 #    its summary equals `cluster`'s.
 # 3. damage: a flipped byte inside the out_value section, a truncated copy, a file that is not
 #    a snapshot, a missing file: one error line naming the problem, exit 2 (1 for the missing
-#    file), nothing written.
+#    file), nothing written. A flipped byte in the address text only (its checksum is verified
+#    lazily, when output needs it) and one in the txids only: trace, report and cluster --out
+#    still fail with one error line naming the section, exit 2, nothing written; cluster
+#    without --out never reads the text and succeeds with the same summary.
 # 4. usage errors (129) and an index without incidents (its snapshot cannot trace: exit 2).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -104,18 +107,26 @@ cmp -s "$TMP/clusters_index.csv" "$TMP/clusters_snap.csv" && ok || ko "cluster -
 cmp -s "$TMP/cluster.out" "$TMP/c_snap.out" && ok || ko "cluster summary differs: $(diff "$TMP/cluster.out" "$TMP/c_snap.out")"
 
 # 3. damage
-python3 - "$TMP/s.ftsnap" "$TMP/flip.ftsnap" "$TMP/cut.ftsnap" <<'PY'
+python3 - "$TMP/s.ftsnap" "$TMP/flip.ftsnap" "$TMP/cut.ftsnap" "$TMP/tflip.ftsnap" "$TMP/xflip.ftsnap" <<'PY'
 import struct, sys
-b = bytearray(open(sys.argv[1], "rb").read())
-n = struct.unpack_from("<I", b, 12)[0]
-for i in range(n):
-    e = 64 + 96 * i
-    name = bytes(b[e:e + 32]).split(b"\0")[0].decode()
-    if name == "out_value":
-        off, size = struct.unpack_from("<QQ", b, e + 48)
-        b[off + size // 2] ^= 0x01
-open(sys.argv[2], "wb").write(b)
-open(sys.argv[3], "wb").write(open(sys.argv[1], "rb").read()[: len(b) // 2])
+orig = open(sys.argv[1], "rb").read()
+def flipped(section, out):
+    b = bytearray(orig)
+    n = struct.unpack_from("<I", b, 12)[0]
+    hit = 0
+    for i in range(n):
+        e = 64 + 96 * i
+        name = bytes(b[e:e + 32]).split(b"\0")[0].decode()
+        if name == section:
+            off, size = struct.unpack_from("<QQ", b, e + 48)
+            b[off + size // 2] ^= 0x01
+            hit = 1
+    assert hit, section
+    open(out, "wb").write(b)
+flipped("out_value", sys.argv[2])
+open(sys.argv[3], "wb").write(orig[: len(orig) // 2])
+flipped("addr_text", sys.argv[4])
+flipped("txid", sys.argv[5])
 PY
 run flip trace --all --snapshot "$TMP/flip.ftsnap" --out "$TMP/flip"
 rc_is flip 2
@@ -131,6 +142,29 @@ run cflip cluster --snapshot "$TMP/flip.ftsnap" --out "$TMP/cflip.csv"
 rc_is cflip 2
 grep -q "section 'out_value' checksum mismatch" "$TMP/cflip.err" && ok || ko "cflip: $(cat "$TMP/cflip.err")"
 [ ! -e "$TMP/cflip.csv" ] && ok || ko "cflip: output written"
+# the text sections alone damaged: refused before any output, whatever the command
+for v in tflip:addr_text xflip:txid; do
+    f=${v%%:*} sec=${v#*:}
+    run "$f" trace --all --snapshot "$TMP/$f.ftsnap" --out "$TMP/$f"
+    rc_is "$f" 2
+    one_error_line "$f"
+    grep -q "^error: snapshot '$TMP/$f.ftsnap': section '$sec' checksum mismatch$" "$TMP/$f.err" && ok || ko "$f: $(cat "$TMP/$f.err")"
+    [ ! -e "$TMP/$f" ] && ok || ko "$f: output written"
+    [ ! -s "$TMP/$f.out" ] && ok || ko "$f: stdout: $(cat "$TMP/$f.out")"
+    run "r$f" report --snapshot "$TMP/$f.ftsnap" --out "$TMP/r$f"
+    rc_is "r$f" 2
+    one_error_line "r$f"
+    grep -q "section '$sec' checksum mismatch" "$TMP/r$f.err" && ok || ko "r$f: $(cat "$TMP/r$f.err")"
+    [ ! -e "$TMP/r$f" ] && ok || ko "r$f: output written"
+done
+run ctflip cluster --snapshot "$TMP/tflip.ftsnap" --out "$TMP/ctflip.csv"
+rc_is ctflip 2
+one_error_line ctflip
+grep -q "section 'addr_text' checksum mismatch" "$TMP/ctflip.err" && ok || ko "ctflip: $(cat "$TMP/ctflip.err")"
+[ ! -e "$TMP/ctflip.csv" ] && [ ! -e "$TMP/ctflip.csv.tmp" ] && ok || ko "ctflip: output written"
+run ctflip2 cluster --snapshot "$TMP/tflip.ftsnap"
+rc_is ctflip2 0
+cmp -s "$TMP/cluster.out" "$TMP/ctflip2.out" && ok || ko "cluster without --out on damaged text: $(cat "$TMP/ctflip2.out")"
 run notsnap trace --all --snapshot "$S/incidents.csv" --out "$TMP/ns"
 rc_is notsnap 2
 grep -q "not a fundtrace snapshot (bad magic)" "$TMP/notsnap.err" && ok || ko "notsnap: $(cat "$TMP/notsnap.err")"

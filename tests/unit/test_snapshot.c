@@ -1,10 +1,14 @@
 /*
  * test_snapshot.c — engine/snapshot.c (the container, the graph in it) and engine/trace_pack.c.
  *
- * Container: round trip of named sections (values, alignment, an empty section); every kind
+ * Container: round trip of named sections (values, alignment, an empty section); lazy
+ * verification (nothing verified at open, a section verified by its first find, the others
+ * untouched, ft_snapshot_verify of a group, concurrent finds from OpenMP threads); every kind
  * of damage refused with FT_ERR_CORRUPT and a message naming the file and what is wrong: a
- * flipped byte in each section (named by its checksum), the table, the magic, the version,
- * every truncation at a boundary; a file whose checksums are valid but whose graph is
+ * flipped byte in each section (open succeeds, the damaged section is refused by find, verify
+ * and verify_all while the intact one is still handed out), the table, the magic, the
+ * version, every truncation at a boundary (refused at open); a graph snapshot with a damaged
+ * non-graph section loads its graph; a file whose checksums are valid but whose graph is
  * impossible. Pack: round trip of a result with amounts above 2^64, every proper prefix
  * refused, and the merge of two partial results equal to the expected single result.
  * The end-to-end comparison with the index on the real sample chain is tests/cli/snapshot.sh.
@@ -79,9 +83,12 @@ static void test_round_trip(void)
     ft_err_clear(&err);
     CHECK(ft_snapshot_open(&s, path, &err) == FT_OK);
     CHECK_EQ_U64(s.n_sections, 3);
+    /* lazy: nothing verified at open; a find verifies its section only */
+    CHECK(!ft_snapshot_verified(&s, "alpha") && !ft_snapshot_verified(&s, "beta"));
     const void *p;
     uint64_t n;
     CHECK(ft_snapshot_find(&s, "alpha", 8, 1000, &p, &n, &err) == FT_OK);
+    CHECK(ft_snapshot_verified(&s, "alpha") && !ft_snapshot_verified(&s, "beta"));
     CHECK_EQ_U64(n, 1000);
     CHECK(((uintptr_t)p & 63) == 0);
     CHECK_EQ_U64(((const uint64_t *)p)[999], 999 * 0x9e3779b97f4a7c15ull);
@@ -98,6 +105,33 @@ static void test_round_trip(void)
     /* layout: header 64 + 3 entries of 96 = 352 -> first section at 384 */
     CHECK_EQ_U64(s.sec[0].offset, 384);
     CHECK_EQ_U64(s.sec[2].offset % 64, 0);
+    CHECK(ft_snapshot_verified(&s, "beta") && ft_snapshot_verified(&s, "empty"));
+    ft_snapshot_close(&s);
+    /* a group at once (unknown names skipped), then everything */
+    CHECK(ft_snapshot_open(&s, path, &err) == FT_OK);
+    const char *grp[2] = {"beta", "nosuch"};
+    CHECK(ft_snapshot_verify(&s, grp, 2, &err) == FT_OK);
+    CHECK(ft_snapshot_verified(&s, "beta") && !ft_snapshot_verified(&s, "alpha"));
+    CHECK(ft_snapshot_verify_all(&s, &err) == FT_OK);
+    CHECK(ft_snapshot_verified(&s, "alpha") && ft_snapshot_verified(&s, "empty"));
+    ft_snapshot_close(&s);
+    /* concurrent first finds from OpenMP threads: all see the same verified data */
+    CHECK(ft_snapshot_open(&s, path, &err) == FT_OK);
+    int64_t wrong = 0;
+#pragma omp parallel for schedule(static, 1) reduction(+ : wrong)
+    for (int i = 0; i < 64; i++) {
+        ft_err e2;
+        const void *q;
+        uint64_t m;
+        const char *nm = i % 2 ? "alpha" : "beta";
+        if (ft_snapshot_find(&s, nm, i % 2 ? 8 : 1, FT_SNAPSHOT_ANY, &q, &m, &e2) != FT_OK)
+            wrong++;
+        else if (i % 2 ? ((const uint64_t *)q)[999] != 999 * 0x9e3779b97f4a7c15ull
+                       : ((const uint8_t *)q)[76] != (uint8_t)(76 * 7))
+            wrong++;
+    }
+    CHECK_EQ_U64(wrong, 0);
+    CHECK(ft_snapshot_verified(&s, "alpha") && ft_snapshot_verified(&s, "beta"));
     ft_snapshot_close(&s);
     /* bad arguments to the writer */
     ft_snapshot_input dup[2] = {{"x", 1, 1, "a"}, {"x", 1, 1, "b"}};
@@ -107,6 +141,43 @@ static void test_round_trip(void)
     CHECK(ft_snapshot_write(tmp_path("long"), longname, 1, &err) == FT_ERR_ARG);
     CHECK(ft_snapshot_open(&s, tmp_path("missing"), &err) == FT_ERR_IO);
     CHECK(strstr(err.msg, "cannot open snapshot") != NULL);
+}
+
+/* Expects path (a copy with section `name` damaged) to open (checksums are lazy), then the
+ * damaged section to be refused by find, verify and verify_all, and the other one of alpha
+ * and beta still handed out with its values. */
+static void expect_section_corrupt(const char *path, const char *name)
+{
+    ft_snapshot s;
+    ft_err err;
+    ft_err_clear(&err);
+    CHECK(ft_snapshot_open(&s, path, &err) == FT_OK);
+    if (!s.base)
+        return;
+    char want[64];
+    snprintf(want, sizeof want, "section '%s' checksum mismatch", name);
+    const void *p = NULL;
+    uint64_t n;
+    int alpha = strcmp(name, "alpha") == 0;
+    CHECK(ft_snapshot_find(&s, name, alpha ? 8 : 1, FT_SNAPSHOT_ANY, &p, &n, &err) ==
+          FT_ERR_CORRUPT);
+    CHECK(p == NULL);
+    if (!strstr(err.msg, want) || !strstr(err.msg, path)) {
+        fprintf(stderr, "  message '%s' lacks '%s'\n", err.msg, want);
+        CHECK(0);
+    }
+    CHECK(!ft_snapshot_verified(&s, name));
+    const char *nm[1] = {name};
+    CHECK(ft_snapshot_verify(&s, nm, 1, &err) == FT_ERR_CORRUPT && strstr(err.msg, want));
+    CHECK(ft_snapshot_verify_all(&s, &err) == FT_ERR_CORRUPT && strstr(err.msg, want));
+    if (alpha) {
+        CHECK(ft_snapshot_find(&s, "beta", 1, 77, &p, &n, &err) == FT_OK);
+        CHECK(p && ((const uint8_t *)p)[76] == (uint8_t)(76 * 7));
+    } else {
+        CHECK(ft_snapshot_find(&s, "alpha", 8, 1000, &p, &n, &err) == FT_OK);
+        CHECK(p && ((const uint64_t *)p)[999] == 999 * 0x9e3779b97f4a7c15ull);
+    }
+    ft_snapshot_close(&s);
 }
 
 /* Expects path (a damaged copy) to be refused as corrupt with `want` in the message. */
@@ -140,9 +211,7 @@ static void test_damage(void)
             b[at[j]] ^= 0x40;
             spit(bad, b, n);
             b[at[j]] ^= 0x40;
-            char want[64];
-            snprintf(want, sizeof want, "section '%s' checksum mismatch", names[k]);
-            expect_corrupt(bad, want);
+            expect_section_corrupt(bad, names[k]);
         }
     }
     /* the table (count field of 'alpha') */
@@ -228,7 +297,57 @@ static void test_graph(void)
     CHECK_EQ_U64(h.out_spent_by[3], FT_GRAPH_NONE);
     ft_graph_release(&h); /* frees nothing: the mapping stays valid */
     CHECK(h.out_value == NULL);
+    CHECK(ft_snapshot_verified(&s, "out_value") && ft_snapshot_verified(&s, "graph_meta"));
     ft_snapshot_close(&s);
+
+    /* lazy: the graph plus a text section; a damaged text section does not stop the graph
+     * (never verified by the graph loader) but is refused when found; a damaged graph
+     * section is refused by the graph loader naming it */
+    {
+        static const char text[] = "1BoatSLRHtKNngkdXEeobR76b53LETtpyT";
+        ft_snapshot_input in2[FT_SNAPSHOT_GRAPH_SECTIONS + 1];
+        size_t n2 = 0;
+        ft_snapshot_graph_sections(&g, meta, in2, &n2);
+        in2[n2++] = (ft_snapshot_input){"addr_text", 1, sizeof text - 1, text};
+        const char *p2 = tmp_path("gt.ftsnap"), *bad = tmp_path("gt_bad.ftsnap");
+        CHECK(ft_snapshot_write(p2, in2, n2, &err) == FT_OK);
+        CHECK(ft_snapshot_open(&s, p2, &err) == FT_OK);
+        uint64_t text_off = 0, value_off = 0;
+        for (uint32_t i = 0; i < s.n_sections; i++) {
+            if (strcmp(s.sec[i].name, "addr_text") == 0)
+                text_off = s.sec[i].offset;
+            if (strcmp(s.sec[i].name, "out_value") == 0)
+                value_off = s.sec[i].offset;
+        }
+        ft_snapshot_close(&s);
+        CHECK(text_off > 0 && value_off > 0);
+        size_t len;
+        uint8_t *b = slurp(p2, &len);
+        CHECK(b != NULL);
+        if (b && text_off > 0 && value_off > 0) {
+            b[text_off + 5] ^= 0x20;
+            spit(bad, b, len);
+            b[text_off + 5] ^= 0x20;
+            CHECK(ft_snapshot_open(&s, bad, &err) == FT_OK);
+            CHECK(ft_snapshot_graph(&s, &h, &err) == FT_OK);
+            CHECK_EQ_U64(h.n_tx, 4);
+            CHECK(!ft_snapshot_verified(&s, "addr_text"));
+            const void *tp = NULL;
+            CHECK(ft_snapshot_find(&s, "addr_text", 1, FT_SNAPSHOT_ANY, &tp, NULL, &err) ==
+                  FT_ERR_CORRUPT);
+            CHECK(tp == NULL && strstr(err.msg, "section 'addr_text' checksum mismatch"));
+            ft_graph_release(&h);
+            ft_snapshot_close(&s);
+            b[value_off + 3] ^= 0x01;
+            spit(bad, b, len);
+            CHECK(ft_snapshot_open(&s, bad, &err) == FT_OK);
+            CHECK(ft_snapshot_graph(&s, &h, &err) == FT_ERR_CORRUPT);
+            CHECK(strstr(err.msg, "section 'out_value' checksum mismatch") != NULL);
+            CHECK(h.out_value == NULL);
+            ft_snapshot_close(&s);
+        }
+        free(b);
+    }
 
     /* valid checksums, impossible contents: an input spending a later output, then an
      * output spent twice, then an address id beyond n_addr */
@@ -411,7 +530,8 @@ static void test_pack(void)
 
 static void cleanup(void)
 {
-    const char *names[] = {"rt.ftsnap", "dmg.ftsnap", "bad.ftsnap", "g.ftsnap"};
+    const char *names[] = {"rt.ftsnap", "dmg.ftsnap", "bad.ftsnap", "g.ftsnap", "gt.ftsnap",
+                           "gt_bad.ftsnap"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         unlink(tmp_path(names[i]));
     rmdir(dir);
