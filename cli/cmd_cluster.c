@@ -133,12 +133,19 @@ static int cmp_label_entity(const void *a, const void *b)
     return strcmp(x->entity, y->entity);
 }
 
-ft_status ft_cli_labels_load(ft_store *st, uint32_t n_addr, ft_cli_labels *lab, ft_err *err)
+/* The dense id of a label's address in the chain being loaded: FT_OK with *id (0 or >= n_addr
+ * when the address was never seen), or an error. */
+typedef ft_status (*label_id_fn)(void *ctx, const ft_addr_key *key, uint64_t *id, ft_err *err);
+
+/* Loads the labels of `chain` for n_addr dense ids: entities sorted by name, and an address's
+ * first label in key order gives its entity (conflicts were reported at import). */
+static ft_status labels_load(ft_store *st, uint8_t chain, uint32_t n_addr, label_id_fn id_of,
+                             void *ctx, ft_cli_labels *lab, ft_err *err)
 {
     memset(lab, 0, sizeof *lab);
     ft_label_set set;
     memset(&set, 0, sizeof set);
-    ft_status rc = ft_labels_scan(st, FT_CHAIN_BTC, &set, err);
+    ft_status rc = ft_labels_scan(st, chain, &set, err);
     if (rc != FT_OK || set.n == 0) {
         ft_label_set_release(&set);
         return rc;
@@ -173,19 +180,17 @@ ft_status ft_cli_labels_load(ft_store *st, uint32_t n_addr, ft_cli_labels *lab, 
     for (uint32_t x = 0; x < n_addr; x++)
         lab->addr_entity[x] = FT_GRAPH_NONE;
     for (size_t i = 0; i < set.n; i++) {
-        uint64_t id;
+        uint64_t id = 0;
         ft_err sub;
         ft_err_clear(&sub);
-        ft_status s = ft_query_addr_id(st, FT_CHAIN_BTC, &set.v[i].addr, &id, &sub);
-        if (s == FT_ERR_NOTFOUND)
-            continue; /* labeled but never seen on chain */
+        ft_status s = id_of(ctx, &set.v[i].addr, &id, &sub);
         if (s != FT_OK) {
             rc = s;
             *err = sub;
             goto out;
         }
-        if (id >= n_addr || lab->addr_entity[id] != FT_GRAPH_NONE)
-            continue; /* first label in key order wins for the guard; conflicts were reported */
+        if (id == 0 || id >= n_addr || lab->addr_entity[id] != FT_GRAPH_NONE)
+            continue; /* never seen on chain, or an earlier label (key order) wins */
         lab->addr_entity[id] = ent_of[i];
         lab->n_labeled++;
     }
@@ -196,6 +201,22 @@ out:
     if (rc != FT_OK)
         ft_cli_labels_release(lab);
     return rc;
+}
+
+static ft_status btc_label_id(void *ctx, const ft_addr_key *key, uint64_t *id, ft_err *err)
+{
+    ft_status s = ft_query_addr_id(ctx, FT_CHAIN_BTC, key, id, err);
+    if (s == FT_ERR_NOTFOUND) { /* labeled but never seen on chain */
+        ft_err_clear(err);
+        *id = 0;
+        return FT_OK;
+    }
+    return s;
+}
+
+ft_status ft_cli_labels_load(ft_store *st, uint32_t n_addr, ft_cli_labels *lab, ft_err *err)
+{
+    return labels_load(st, FT_CHAIN_BTC, n_addr, btc_label_id, st, lab, err);
 }
 
 int ft_cli_cluster_opts(const char *cmd, const char *heuristics, const char *guard_size,
@@ -307,57 +328,17 @@ static int explain(ft_cli *cli)
 
 /* ---- account chains: `deposit` over each indexed EVM chain -------------------------------- */
 
+static ft_status account_label_id(void *ctx, const ft_addr_key *key, uint64_t *id, ft_err *err)
+{
+    (void)err;
+    *id = key->len == 20 ? ft_graph_account_addr_id(ctx, key->bytes) : 0;
+    return FT_OK;
+}
+
 ft_status ft_cli_labels_load_account(ft_store *st, const ft_graph *g, ft_cli_labels *lab,
                                      ft_err *err)
 {
-    memset(lab, 0, sizeof *lab);
-    ft_label_set set;
-    memset(&set, 0, sizeof set);
-    ft_status rc = ft_labels_scan(st, g->chain, &set, err);
-    if (rc != FT_OK || set.n == 0) {
-        ft_label_set_release(&set);
-        return rc;
-    }
-    ft_label **byent = malloc(set.n * sizeof *byent);
-    lab->addr_entity = malloc(((size_t)g->n_addr + 1) * sizeof *lab->addr_entity);
-    lab->entity_name = calloc(set.n, sizeof *lab->entity_name);
-    lab->entity_cat = malloc(set.n);
-    if (!byent || !lab->addr_entity || !lab->entity_name || !lab->entity_cat) {
-        rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory loading labels");
-        goto out;
-    }
-    for (size_t i = 0; i < set.n; i++)
-        byent[i] = &set.v[i];
-    qsort(byent, set.n, sizeof *byent, cmp_label_entity);
-    for (uint32_t x = 0; x < g->n_addr; x++)
-        lab->addr_entity[x] = FT_GRAPH_NONE;
-    for (size_t i = 0; i < set.n; i++) {
-        if (i == 0 || strcmp(byent[i]->entity, byent[i - 1]->entity) != 0) {
-            size_t len = strlen(byent[i]->entity);
-            char *s = malloc(len + 1);
-            if (!s) {
-                rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory loading labels");
-                goto out;
-            }
-            memcpy(s, byent[i]->entity, len + 1);
-            lab->entity_name[lab->n_entities] = s;
-            lab->entity_cat[lab->n_entities] = byent[i]->category;
-            lab->n_entities++;
-        }
-        if (byent[i]->addr.len != 20)
-            continue;
-        uint32_t id = ft_graph_account_addr_id(g, byent[i]->addr.bytes);
-        if (id == 0 || lab->addr_entity[id] != FT_GRAPH_NONE)
-            continue; /* never seen on chain, or an earlier label wins */
-        lab->addr_entity[id] = lab->n_entities - 1;
-        lab->n_labeled++;
-    }
-out:
-    free(byent);
-    ft_label_set_release(&set);
-    if (rc != FT_OK)
-        ft_cli_labels_release(lab);
-    return rc;
+    return labels_load(st, g->chain, g->n_addr, account_label_id, (void *)g, lab, err);
 }
 
 /* Clusters one account chain and stores the result under its chain byte; a JSON summary of

@@ -64,8 +64,7 @@ static void put_time(FILE *f, int64_t t)
     fputs(ft_time_iso8601(s, t), f);
 }
 
-/* Terminal category and entity per address: own label, else the cluster's. */
-static ft_status build_terminals(ft_store *st, const ft_graph *g, const ft_cli_labels *lab,
+ft_status ft_cli_trace_terminals(ft_store *st, const ft_graph *g, const ft_cli_labels *lab,
                                  uint8_t **cat_out, uint32_t **ent_out, ft_err *err)
 {
     uint32_t n = g->n_addr;
@@ -84,7 +83,7 @@ static ft_status build_terminals(ft_store *st, const ft_graph *g, const ft_cli_l
         ent[a] = croot_ent[a] = FT_GRAPH_NONE;
     ft_status s = FT_OK;
     if (lab->addr_entity) {
-        s = ft_clusterstore_load(st, FT_CHAIN_BTC, n, &cl, err);
+        s = ft_clusterstore_load(st, g->chain, n, &cl, err);
         if (s == FT_OK) {
             /* the lowest-id terminal-labelled member names its cluster */
             for (uint32_t a = 1; a < n; a++) {
@@ -457,7 +456,7 @@ int ft_cli_trace_job_prepare(ft_cli_trace_job *job, ft_store *st, const ft_btc_p
     }
     s = ft_cli_labels_load(st, job->g.n_addr, &job->lab, &err);
     if (s == FT_OK)
-        s = build_terminals(st, &job->g, &job->lab, &job->term_cat, &job->term_ent, &err);
+        s = ft_cli_trace_terminals(st, &job->g, &job->lab, &job->term_cat, &job->term_ent, &err);
     if (s != FT_OK)
         return ft_cli_fail(s, &err);
     int code = ft_cli_trace_job_load_prices(job);

@@ -110,6 +110,13 @@ int ft_cli_trace_job_store_exposure(const ft_cli_trace_job *job);
 
 void ft_cli_trace_job_release(ft_cli_trace_job *job);
 
+/* Terminal category and entity of every address of g (g->n_addr entries each, malloc()ed):
+ * its own label when that label's category is terminal (exchange, otc, payment, mixer,
+ * bridge), else the label of its cluster (the lowest-id member with a terminal label, from
+ * the clusters stored for g->chain), else FT_CAT_NONE / FT_GRAPH_NONE. */
+ft_status ft_cli_trace_terminals(ft_store *st, const ft_graph *g, const ft_cli_labels *lab,
+                                 uint8_t **cat, uint32_t **ent, ft_err *err) FT_WARN_UNUSED;
+
 /* ---- account chains (cli/trace_job_account.c) ------------------------------------------- */
 
 /* Opens the index for `trace`: the Bitcoin chain's network in *net when indexed, else *net

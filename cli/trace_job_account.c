@@ -53,9 +53,7 @@ typedef struct acct_chain {
     ft_graph g;
     ft_trace_account_seed *seeds;
     size_t n_seeds, cap_seeds;
-    char **entity_name;
-    uint32_t n_entities;
-    uint8_t *entity_cat;
+    ft_cli_labels lab; /* entity names and categories */
     uint8_t *term_cat;
     uint32_t *term_ent;
     acct_asset *assets; /* g.n_asset */
@@ -75,10 +73,7 @@ static void chain_release(acct_chain *c)
     free(c->names);
     ft_graph_release(&c->g);
     free(c->seeds);
-    for (uint32_t i = 0; i < c->n_entities; i++)
-        free(c->entity_name[i]);
-    free(c->entity_name);
-    free(c->entity_cat);
+    ft_cli_labels_release(&c->lab);
     free(c->term_cat);
     free(c->term_ent);
     free(c->assets);
@@ -273,95 +268,13 @@ static int chain_seeds(acct_chain *c, const ft_incident_row *x, uint32_t inc)
     return 0;
 }
 
-static int cmp_label_entity(const void *a, const void *b)
-{
-    const ft_label *x = *(ft_label *const *)a, *y = *(ft_label *const *)b;
-    return strcmp(x->entity, y->entity);
-}
-
-static int is_terminal(uint8_t c)
-{
-    return c == FT_CAT_EXCHANGE || c == FT_CAT_OTC || c == FT_CAT_PAYMENT || c == FT_CAT_MIXER ||
-           c == FT_CAT_BRIDGE;
-}
-
-/* Labels → entities and the terminal category of every address (own, else cluster's). */
+/* Labels → entities and the terminal category of every address (own, else cluster's): the
+ * same rule as the Bitcoin part (cli/trace_job.c). */
 static ft_status chain_terminals(ft_store *st, acct_chain *c, ft_err *err)
 {
-    uint32_t n = c->g.n_addr ? c->g.n_addr : 1;
-    c->term_cat = malloc(n);
-    c->term_ent = malloc(n * sizeof *c->term_ent);
-    uint32_t *own = malloc(n * sizeof *own), *root_ent = malloc(n * sizeof *root_ent);
-    uint32_t *cl = NULL;
-    ft_label_set set;
-    memset(&set, 0, sizeof set);
-    ft_label **byent = NULL;
-    ft_status s = FT_OK;
-    if (!c->term_cat || !c->term_ent || !own || !root_ent) {
-        s = ft_err_set(err, FT_ERR_NOMEM, "out of memory for terminals");
-        goto out;
-    }
-    memset(c->term_cat, FT_CAT_NONE, n);
-    for (uint32_t a = 0; a < n; a++)
-        c->term_ent[a] = own[a] = root_ent[a] = FT_GRAPH_NONE;
-    s = ft_labels_scan(st, c->p->chain_byte, &set, err);
-    if (s != FT_OK || set.n == 0)
-        goto out;
-    byent = malloc(set.n * sizeof *byent);
-    c->entity_name = calloc(set.n, sizeof *c->entity_name);
-    c->entity_cat = malloc(set.n);
-    if (!byent || !c->entity_name || !c->entity_cat) {
-        s = ft_err_set(err, FT_ERR_NOMEM, "out of memory for labels");
-        goto out;
-    }
-    for (size_t i = 0; i < set.n; i++)
-        byent[i] = &set.v[i];
-    qsort(byent, set.n, sizeof *byent, cmp_label_entity);
-    for (size_t i = 0; i < set.n; i++) {
-        if (i == 0 || strcmp(byent[i]->entity, byent[i - 1]->entity) != 0) {
-            size_t len = strlen(byent[i]->entity);
-            char *e = malloc(len + 1);
-            if (!e) {
-                s = ft_err_set(err, FT_ERR_NOMEM, "out of memory for labels");
-                goto out;
-            }
-            memcpy(e, byent[i]->entity, len + 1);
-            c->entity_name[c->n_entities] = e;
-            c->entity_cat[c->n_entities++] = byent[i]->category;
-        }
-        const ft_label *l = byent[i];
-        if (l->addr.len != 20)
-            continue;
-        uint32_t id = ft_graph_account_addr_id(&c->g, l->addr.bytes);
-        if (id && own[id] == FT_GRAPH_NONE)
-            own[id] = c->n_entities - 1;
-    }
-    s = ft_clusterstore_load(st, c->p->chain_byte, c->g.n_addr, &cl, err);
-    if (s != FT_OK)
-        goto out;
-    for (uint32_t a = 1; a < c->g.n_addr; a++) {
-        uint32_t e = own[a];
-        if (e == FT_GRAPH_NONE || !is_terminal(c->entity_cat[e]))
-            continue;
-        c->term_cat[a] = c->entity_cat[e];
-        c->term_ent[a] = e;
-        uint32_t r = cl && cl[a] < c->g.n_addr ? cl[a] : a;
-        if (root_ent[r] == FT_GRAPH_NONE)
-            root_ent[r] = e;
-    }
-    for (uint32_t a = 1; a < c->g.n_addr; a++) {
-        uint32_t r = cl && cl[a] < c->g.n_addr ? cl[a] : a;
-        if (c->term_cat[a] == FT_CAT_NONE && root_ent[r] != FT_GRAPH_NONE) {
-            c->term_ent[a] = root_ent[r];
-            c->term_cat[a] = c->entity_cat[root_ent[r]];
-        }
-    }
-out:
-    free(cl);
-    free(own);
-    free(root_ent);
-    free(byent);
-    ft_label_set_release(&set);
+    ft_status s = ft_cli_labels_load_account(st, &c->g, &c->lab, err);
+    if (s == FT_OK)
+        s = ft_cli_trace_terminals(st, &c->g, &c->lab, &c->term_cat, &c->term_ent, err);
     return s;
 }
 
@@ -569,7 +482,7 @@ int ft_cli_trace_job_account_write(const ft_cli_trace_job *job, const char *dir)
             fprintf(f, ",%s,%s,", ft_taint_model_get((int)x->f.model)->name, c->p->name);
             ft_csv_cell(f, as->name);
             fprintf(f, ",%s,", ft_label_cat_name(x->f.category));
-            ft_csv_cell(f, x->f.entity != FT_GRAPH_NONE ? c->entity_name[x->f.entity] : "");
+            ft_csv_cell(f, x->f.entity != FT_GRAPH_NONE ? c->lab.entity_name[x->f.entity] : "");
             fputc(',', f);
             ft_csv_cell(f, c->flow_addr[i]);
             fputc(',', f);
