@@ -159,26 +159,22 @@ static ft_status run_guard(const ft_cluster_ctx *ctx, const ft_heuristic *const 
     return FT_OK;
 }
 
-ft_status ft_cluster_run(const ft_graph *g, const ft_cluster_labels *labels,
-                         const ft_cluster_opts *opts, ft_cluster_result *res, ft_err *err)
+ft_status ft_cluster_prepare(ft_cluster_ctx *ctx, const ft_graph *g,
+                             const ft_cluster_labels *labels, const ft_cluster_opts *opts,
+                             const ft_heuristic **linkers, size_t *n_linkers, ft_err *err)
 {
-    memset(res, 0, sizeof *res);
-    double tm = omp_get_wtime(), ph[6] = {0, 0, 0, 0, 0, 0};
-    mem_acct mem = {0, 0};
     size_t n_rows;
     const ft_heuristic *tab = ft_registry_table(&n_rows);
-    ft_cluster_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.g = g;
-    ctx.round_exp = opts->round_exp;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->g = g;
+    ctx->round_exp = opts->round_exp;
     if (labels) {
-        ctx.addr_entity = labels->addr_entity;
-        ctx.entity_cat = labels->entity_cat;
-        ctx.n_entities = labels->n_entities;
+        ctx->addr_entity = labels->addr_entity;
+        ctx->entity_cat = labels->entity_cat;
+        ctx->n_entities = labels->n_entities;
     }
     ft_status rc = FT_OK;
-    const ft_heuristic *linkers[FT_REGISTRY_MAX];
-    size_t n_linkers = 0;
+    *n_linkers = 0;
     for (size_t i = 0; i < n_rows && rc == FT_OK; i++) {
         if (!(opts->mask & (1u << i)))
             continue;
@@ -187,10 +183,31 @@ ft_status ft_cluster_run(const ft_graph *g, const ft_cluster_labels *labels,
             continue;
         }
         if (tab[i].prepare)
-            rc = tab[i].prepare(&ctx, err);
+            rc = tab[i].prepare(ctx, err);
         if (tab[i].links)
-            linkers[n_linkers++] = &tab[i];
+            linkers[(*n_linkers)++] = &tab[i];
     }
+    return rc;
+}
+
+void ft_cluster_ctx_release(ft_cluster_ctx *ctx)
+{
+    free(ctx->cj_kind);
+    free(ctx->deposit_entity);
+    ctx->cj_kind = NULL;
+    ctx->deposit_entity = NULL;
+}
+
+ft_status ft_cluster_run(const ft_graph *g, const ft_cluster_labels *labels,
+                         const ft_cluster_opts *opts, ft_cluster_result *res, ft_err *err)
+{
+    memset(res, 0, sizeof *res);
+    double tm = omp_get_wtime(), ph[6] = {0, 0, 0, 0, 0, 0};
+    mem_acct mem = {0, 0};
+    ft_cluster_ctx ctx;
+    const ft_heuristic *linkers[FT_REGISTRY_MAX];
+    size_t n_linkers = 0;
+    ft_status rc = ft_cluster_prepare(&ctx, g, labels, opts, linkers, &n_linkers, err);
     if (ctx.cj_kind)
         acct(&mem, (size_t)g->n_tx + 1, 0);
     if (ctx.deposit_entity)
@@ -316,8 +333,7 @@ ft_status ft_cluster_run(const ft_graph *g, const ft_cluster_labels *labels,
            uf.n ? (double)mem.peak / res->n_addr : 0.0);
 out:
     ft_uf_release(&uf);
-    free(ctx.cj_kind);
-    free(ctx.deposit_entity);
+    ft_cluster_ctx_release(&ctx);
     if (rc != FT_OK)
         ft_cluster_result_release(res);
     return rc;

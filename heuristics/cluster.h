@@ -49,6 +49,16 @@ typedef struct ft_cluster_result {
     uint64_t n_refused_total;
 } ft_cluster_result;
 
+/* Sets up ctx for g (labels may be NULL) and runs the prepare step of every heuristic of
+ * opts->mask that fits g's ledger model; linkers (FT_REGISTRY_MAX entries) receives those
+ * that emit links. Shared by ft_cluster_run and the distributed run (cluster_mpi.c). Release
+ * ctx with ft_cluster_ctx_release in every case. */
+ft_status ft_cluster_prepare(ft_cluster_ctx *ctx, const ft_graph *g,
+                             const ft_cluster_labels *labels, const ft_cluster_opts *opts,
+                             const ft_heuristic **linkers, size_t *n_linkers,
+                             ft_err *err) FT_WARN_UNUSED;
+void ft_cluster_ctx_release(ft_cluster_ctx *ctx);
+
 ft_status ft_cluster_run(const ft_graph *g, const ft_cluster_labels *labels,
                          const ft_cluster_opts *opts, ft_cluster_result *res,
                          ft_err *err) FT_WARN_UNUSED;

@@ -213,28 +213,10 @@ static ft_status run_mpi(const ft_graph *g, const ft_cluster_labels *labels,
                          const ft_cluster_opts *opts, ft_cluster_result *res, int rank, int size,
                          ft_err *err)
 {
-    size_t n_rows;
-    const ft_heuristic *tab = ft_registry_table(&n_rows);
     ft_cluster_ctx ctx;
-    memset(&ctx, 0, sizeof ctx);
-    ctx.g = g;
-    ctx.round_exp = opts->round_exp;
-    if (labels) {
-        ctx.addr_entity = labels->addr_entity;
-        ctx.entity_cat = labels->entity_cat;
-        ctx.n_entities = labels->n_entities;
-    }
-    ft_status rc = FT_OK;
     const ft_heuristic *linkers[FT_REGISTRY_MAX];
     size_t n_linkers = 0;
-    for (size_t i = 0; i < n_rows && rc == FT_OK; i++) {
-        if (!(opts->mask & (1u << i)) || tab[i].model != g->model)
-            continue;
-        if (tab[i].prepare)
-            rc = tab[i].prepare(&ctx, err);
-        if (tab[i].links)
-            linkers[n_linkers++] = &tab[i];
-    }
+    ft_status rc = ft_cluster_prepare(&ctx, g, labels, opts, linkers, &n_linkers, err);
     uint32_t n = g->n_addr, n_items = g->model == FT_GRAPH_UTXO ? g->n_tx : g->n_xfer;
     uint32_t chunk = (uint32_t)(((uint64_t)n + (uint64_t)size - 1) / (uint64_t)size);
     if (chunk == 0)
@@ -426,8 +408,7 @@ static ft_status run_mpi(const ft_graph *g, const ft_cluster_labels *labels,
     MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (bad && rc == FT_OK)
         rc = ft_err_set(err, FT_ERR_STATE, "distributed clustering failed on another rank");
-    free(ctx.cj_kind);
-    free(ctx.deposit_entity);
+    ft_cluster_ctx_release(&ctx);
     if (rc != FT_OK)
         ft_cluster_result_release(res);
     return rc;
