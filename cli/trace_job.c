@@ -575,16 +575,67 @@ static ft_status w_flows(FILE *f, const ft_cli_trace_job *job, ft_err *err)
     return FT_OK;
 }
 
-/* Address text of out o's address ("" for an output without one). */
-static ft_status out_addr_text(const ft_cli_trace_job *job, uint32_t o,
-                               char out[FT_CLI_ADDR_TEXT_MAX], ft_err *err)
+/* Text of the distinct ids the paths name, resolved once each (paths share most hops: on a
+ * 1M-tx chain 4.2 M hops name 0.29 M transactions and 0.24 M addresses). ids sorted, text[i]
+ * of ids[i]; width bytes per entry. */
+typedef struct text_memo {
+    uint32_t *ids;
+    char *text;
+    size_t n, width;
+} text_memo;
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts and dedups ids (n entries, owned by the memo), then resolves each with fn. */
+static ft_status memo_build(text_memo *m, uint32_t *ids, size_t n, size_t width,
+                            ft_status (*fn)(const ft_cli_trace_job *, uint32_t, char *, ft_err *),
+                            const ft_cli_trace_job *job, ft_err *err)
+{
+    qsort(ids, n, sizeof *ids, cmp_u32);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (k == 0 || ids[i] != ids[k - 1])
+            ids[k++] = ids[i];
+    m->ids = ids;
+    m->n = k;
+    m->width = width;
+    m->text = malloc(k ? k * width : 1);
+    if (!m->text)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the text of %zu ids", k);
+    for (size_t i = 0; i < k; i++) {
+        ft_status s = fn(job, ids[i], m->text + i * width, err);
+        if (s != FT_OK)
+            return s;
+    }
+    return FT_OK;
+}
+
+static const char *memo_get(const text_memo *m, uint32_t id)
+{
+    const uint32_t *p = bsearch(&id, m->ids, m->n, sizeof *m->ids, cmp_u32);
+    return p ? m->text + (size_t)(p - m->ids) * m->width : "";
+}
+
+static ft_status memo_txid(const ft_cli_trace_job *job, uint32_t tx, char *out, ft_err *err)
+{
+    return job->txid_text(job->text_ctx, tx, out, err);
+}
+
+/* Address text of address id a ("" for none: an output without an address). */
+static ft_status memo_addr(const ft_cli_trace_job *job, uint32_t a, char *out, ft_err *err)
 {
     out[0] = '\0';
-    uint32_t a = job->g.out_addr[o];
     if (a == 0 || a >= job->g.n_addr)
         return FT_OK;
     return job->addr_text(job->text_ctx, a, out, err);
 }
+
+static ft_status w_paths_rows(FILE *f, const ft_cli_trace_job *job, const text_memo *txt,
+                              const text_memo *adr, ft_err *err);
 
 /* paths.csv: per flow (flows.csv order) its evidence path, numbered per (incident, model);
  * hop k is the k-th transaction from the seed output: from = the tainted output it spent,
@@ -593,10 +644,40 @@ static ft_status out_addr_text(const ft_cli_trace_job *job, uint32_t o,
 static ft_status w_paths(FILE *f, const ft_cli_trace_job *job, ft_err *err)
 {
     const ft_trace_result *res = &job->res;
+    size_t n = res->n_path ? res->n_path : 1;
+    uint32_t *tx_ids = malloc(n * sizeof *tx_ids), *addr_ids = malloc(n * sizeof *addr_ids);
+    text_memo txt = {NULL, NULL, 0, 0}, adr = {NULL, NULL, 0, 0};
+    ft_status s = FT_OK;
+    if (!tx_ids || !addr_ids) {
+        free(tx_ids);
+        free(addr_ids);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for %zu path steps", n);
+    }
+    for (size_t k = 0; k < res->n_path; k++) {
+        tx_ids[k] = res->path[k].tx;
+        addr_ids[k] = job->g.out_addr[res->path[k].out];
+    }
+    s = memo_build(&txt, tx_ids, res->n_path, 65, memo_txid, job, err);
+    if (s == FT_OK)
+        s = memo_build(&adr, addr_ids, res->n_path, FT_CLI_ADDR_TEXT_MAX, memo_addr, job, err);
+    else
+        free(addr_ids);
+    if (s == FT_OK)
+        s = w_paths_rows(f, job, &txt, &adr, err);
+    free(txt.ids);
+    free(txt.text);
+    free(adr.ids);
+    free(adr.text);
+    return s;
+}
+
+static ft_status w_paths_rows(FILE *f, const ft_cli_trace_job *job, const text_memo *txt,
+                              const text_memo *adr, ft_err *err)
+{
+    const ft_trace_result *res = &job->res;
     fputs("incident,model,path,hop,chain,txid,from,to,amount,time\n", f);
     uint32_t cur_inc = UINT32_MAX, cur_model = UINT32_MAX;
     uint64_t path_no = 0;
-    char from[FT_CLI_ADDR_TEXT_MAX], to[FT_CLI_ADDR_TEXT_MAX], txid[65];
     for (size_t r = 0; r < res->n_flows; r++) {
         size_t i = job->flow_order[r];
         const ft_trace_flow *x = &res->flows[i];
@@ -612,15 +693,9 @@ static ft_status w_paths(FILE *f, const ft_cli_trace_job *job, ft_err *err)
                               job->names[x->incident]);
         for (size_t k = b - a == 1 ? a : a + 1; k < b; k++) {
             const ft_trace_path_step *sp = &res->path[k];
-            ft_status s = job->txid_text(job->text_ctx, sp->tx, txid, err);
-            if (s == FT_OK && k > a)
-                s = out_addr_text(job, res->path[k - 1].out, from, err);
-            else
-                from[0] = '\0';
-            if (s == FT_OK)
-                s = out_addr_text(job, sp->out, to, err);
-            if (s != FT_OK)
-                return s;
+            const char *txid = memo_get(txt, sp->tx);
+            const char *from = k > a ? memo_get(adr, job->g.out_addr[res->path[k - 1].out]) : "";
+            const char *to = memo_get(adr, job->g.out_addr[sp->out]);
             ft_csv_cell(f, job->names[x->incident]);
             fprintf(f, ",%s,%llu,%zu,bitcoin,%s,", ft_taint_model_get((int)x->model)->name,
                     (unsigned long long)path_no, k - a, txid);
