@@ -607,8 +607,9 @@ ft_status ft_labels_decode(ft_label *l, const uint8_t *key, size_t klen, const u
         !ft_reader_u8(&r, &l->confidence) || !rd_str(&r, l->entity, sizeof l->entity) ||
         !rd_str(&r, l->source, sizeof l->source) ||
         !rd_str(&r, l->addr_text, sizeof l->addr_text) || r.left != 0 ||
-        l->category >= FT_CAT_COUNT)
-        goto bad;
+        l->category >= FT_CAT_COUNT ||
+        (l->confidence > 100 && l->confidence != FT_LABEL_NO_CONFIDENCE))
+        goto bad; /* a confidence no parser writes (found by fuzz_labels_csv) is corrupt too */
     return FT_OK;
 bad:
     memset(l, 0, sizeof *l);

@@ -568,6 +568,14 @@ static ft_status check_utxo(const ft_snapshot *s, const ft_graph *g, ft_err *err
     if (g->in_off[0] != 0 || g->out_off[0] != 0 || g->in_off[nt] != g->n_in ||
         g->out_off[nt] != g->n_out)
         return graph_bad(s, err, "prefix sums do not start at 0 or end at the counts");
+    /* One byte per output, marked by the input that spends it: a second input of the same tx
+     * spending the same output (found by fuzz_snapshot: the spent-by link and the count
+     * alone let it through) marks it twice. With that, inputs map one to one onto the outputs
+     * whose spent-by names their tx, and the count below makes that every spent output. Only
+     * the thread of tx t = out_spent_by[o] touches hit[o] (checked first): no data race. */
+    uint8_t *hit = calloc((size_t)g->n_out + 1, 1);
+    if (!hit)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory checking snapshot '%s'", s->path);
     int64_t bad = 0, spent = 0;
 #pragma omp parallel for schedule(static) reduction(+ : bad, spent)
     for (int64_t t = 0; t < (int64_t)nt; t++) {
@@ -581,6 +589,8 @@ static ft_status check_utxo(const ft_snapshot *s, const ft_graph *g, ft_err *err
             uint32_t o = g->in_out[i];
             if (o >= o0 || g->out_spent_by[o] != (uint32_t)t)
                 bad++;
+            else if (hit[o]++)
+                bad++; /* spent twice */
         }
         for (uint32_t o = o0; o < o1; o++) {
             uint32_t sb = g->out_spent_by[o];
@@ -589,6 +599,7 @@ static ft_status check_utxo(const ft_snapshot *s, const ft_graph *g, ft_err *err
             spent += sb != FT_GRAPH_NONE;
         }
     }
+    free(hit);
     if (bad)
         return graph_bad(s, err, "inputs, outputs or spent-by links out of range");
     if ((uint64_t)spent != g->n_in)

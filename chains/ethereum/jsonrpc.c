@@ -4,7 +4,9 @@
  * A fixed pool of `window` slots, each with its own CURL easy handle (reused: keep-alive), a
  * copy of the body, a reply buffer and its retry state. wait() drives curl_multi_perform /
  * curl_multi_poll until a slot reaches a final state: a parsed reply, or a failure after the
- * retries. A slot that must be retried is taken out of the multi handle and re-added once its
+ * retries. An HTTP 200 reply is parsed only when it is handed out: by wait() at once, by
+ * wait_raw() never (its text is swapped out to the caller, who parses it after sending its next
+ * request). A slot that must be retried is taken out of the multi handle and re-added once its
  * back-off deadline has passed (the poll timeout is capped by the nearest deadline).
  * Invariant: a slot is FREE, RUNNING (in the multi handle), BACKOFF (waiting for its deadline)
  * or DONE (final, not yet handed out by wait()).
@@ -12,6 +14,7 @@
 #include "chains/ethereum/jsonrpc.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -338,41 +341,50 @@ static void finished(ft_eth_rpc *r, slot *s, CURLcode rc)
                    http == 401 || http == 403 ? " (check --rpc-header)" : "");
         return;
     }
-    cJSON *j = s->reply_len ? cJSON_ParseWithLength(s->reply, s->reply_len) : NULL;
-    if (!j || !(cJSON_IsArray(j) || cJSON_IsObject(j))) {
-        cJSON_Delete(j);
-        s->state = SLOT_DONE;
-        s->final_status = FT_ERR_PARSE;
-        ft_err_set(&s->final_err, FT_ERR_PARSE, "malformed JSON reply (%zu bytes) from '%s'",
-                   s->reply_len, r->shown_url);
-        return;
-    }
-    s->parsed = j;
+    s->parsed = NULL; /* parsed when handed out */
     s->state = SLOT_DONE;
     s->final_status = FT_OK;
 }
 
-ft_status ft_eth_rpc_wait(ft_eth_rpc *r, void **tag, cJSON **reply, ft_err *err)
+static ft_status parse_text(const ft_eth_rpc *r, const char *text, size_t len, cJSON **out,
+                            ft_err *err)
 {
-    *reply = NULL;
-    *tag = NULL;
+    cJSON *j = len ? cJSON_ParseWithLength(text, len) : NULL;
+    if (!j || !(cJSON_IsArray(j) || cJSON_IsObject(j))) {
+        cJSON_Delete(j);
+        *out = NULL;
+        return ft_err_set(err, FT_ERR_PARSE, "malformed JSON reply (%zu bytes) from '%s'", len,
+                          r->shown_url);
+    }
+    *out = j;
+    return FT_OK;
+}
+
+ft_status ft_eth_rpc_parse(const ft_eth_rpc *r, const ft_eth_rpc_text *t, cJSON **reply,
+                           ft_err *err)
+{
+    return parse_text(r, t->data, t->data ? t->len : 0, reply, err);
+}
+
+void ft_eth_rpc_text_free(ft_eth_rpc_text *t)
+{
+    free(t->data);
+    t->data = NULL;
+    t->len = t->cap = 0;
+}
+
+/* Drives the transfers until a slot is DONE; *out is the oldest finished one. */
+static ft_status next_done(ft_eth_rpc *r, slot **out, ft_err *err)
+{
+    *out = NULL;
     for (;;) {
-        /* hand out a finished slot (oldest first) */
         slot *best = NULL;
         for (int i = 0; i < r->window; i++)
             if (r->slots[i].state == SLOT_DONE && (!best || r->slots[i].seq < best->seq))
                 best = &r->slots[i];
         if (best) {
-            *tag = best->tag;
-            ft_status st = best->final_status;
-            if (st == FT_OK) {
-                *reply = best->parsed;
-                best->parsed = NULL;
-            } else if (err) {
-                *err = best->final_err;
-            }
-            slot_reset(best);
-            return st;
+            *out = best;
+            return FT_OK;
         }
         double t = now_s(), next = 0;
         int active = 0;
@@ -424,6 +436,57 @@ ft_status ft_eth_rpc_wait(ft_eth_rpc *r, void **tag, cJSON **reply, ft_err *err)
     }
 }
 
+ft_status ft_eth_rpc_wait(ft_eth_rpc *r, void **tag, cJSON **reply, ft_err *err)
+{
+    *reply = NULL;
+    *tag = NULL;
+    slot *best;
+    ft_status st = next_done(r, &best, err);
+    if (st != FT_OK)
+        return st;
+    *tag = best->tag;
+    st = best->final_status;
+    if (st == FT_OK) {
+        if (best->parsed) {
+            *reply = best->parsed;
+            best->parsed = NULL;
+        } else {
+            st = parse_text(r, best->reply, best->reply_len, reply, err);
+        }
+    } else if (err) {
+        *err = best->final_err;
+    }
+    slot_reset(best);
+    return st;
+}
+
+ft_status ft_eth_rpc_wait_raw(ft_eth_rpc *r, void **tag, ft_eth_rpc_text *text, ft_err *err)
+{
+    *tag = NULL;
+    text->len = 0;
+    slot *best;
+    ft_status st = next_done(r, &best, err);
+    if (st != FT_OK)
+        return st;
+    *tag = best->tag;
+    st = best->final_status;
+    if (st == FT_OK) {
+        /* hand the reply's buffer out, take the caller's in exchange */
+        char *d = text->data;
+        size_t cap = text->cap;
+        text->data = best->reply;
+        text->cap = best->reply_cap;
+        text->len = best->reply_len;
+        best->reply = d;
+        best->reply_cap = cap;
+        best->reply_len = 0;
+    } else if (err) {
+        *err = best->final_err;
+    }
+    slot_reset(best);
+    return st;
+}
+
 ft_status ft_eth_rpc_result(const cJSON *reply, long id, const char *method, const cJSON **result,
                             long *rpc_code, ft_err *err)
 {
@@ -436,7 +499,8 @@ ft_status ft_eth_rpc_result(const cJSON *reply, long id, const char *method, con
         cJSON_ArrayForEach(e, reply)
         {
             const cJSON *eid = cJSON_GetObjectItemCaseSensitive(e, "id");
-            if (cJSON_IsNumber(eid) && (long)eid->valuedouble == id) {
+            /* compared as doubles: casting an id such as 1e300 to long is undefined */
+            if (cJSON_IsNumber(eid) && eid->valuedouble == (double)id) {
                 entry = e;
                 break;
             }
@@ -451,7 +515,9 @@ ft_status ft_eth_rpc_result(const cJSON *reply, long id, const char *method, con
     if (e && !cJSON_IsNull(e)) {
         const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
         const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");
-        long c = cJSON_IsNumber(code) ? (long)code->valuedouble : 0;
+        /* JSON-RPC codes are small integers; anything else (1e300, NaN) is reported as -1 */
+        long c = cJSON_IsNumber(code) && fabs(code->valuedouble) < 1e9 ? (long)code->valuedouble
+                                                                        : (code ? -1 : 0);
         if (rpc_code)
             *rpc_code = c ? c : -1;
         return ft_err_set(err, FT_ERR_STATE, "%s: node error %ld: %.200s", method, c,
