@@ -6,6 +6,11 @@
  *                                           stage 2 (per-tx receipts, raw txs) → complete
  *     append   the lowest height once complete; refill its slot with the next height
  *
+ * Replies come back unparsed (ft_eth_rpc_wait_raw): a block's last reply is parsed only in
+ * append, after the next height's request went out, so the node serves it while we parse,
+ * build and stage (stage 1 is parsed at once only when stage 2 needs its tx hashes). Reply
+ * buffers stay with their slot and are reused.
+ *
  * A failure anywhere drops what is staged since the last commit (the index stays at its last
  * checkpoint) and returns the error; a parent-hash mismatch rolls back to the fork point and
  * restarts the pipeline above it (at most 16 times per run, so a node that keeps flipping
@@ -39,7 +44,9 @@ typedef struct bslot {
     int used;
     uint32_t height;
     int stage;       /* 1 or 2 in flight, 3 complete */
-    cJSON *reply1, *reply2;
+    int has_stage2;  /* a second POST was answered (text2) */
+    ft_eth_rpc_text text1, text2; /* raw replies (buffers kept across heights) */
+    cJSON *reply1, *reply2;       /* parsed, NULL until then */
 } bslot;
 
 typedef struct gen_alloc {
@@ -56,17 +63,41 @@ typedef struct run {
     bslot *slots;
     int window;
     ft_buf body;
+    ft_eth_rpc_text spare; /* wait_raw's landing buffer, swapped into the slot */
     ft_eth_index_stats *stats;
     ft_eth_token_ctx tok;
     gen_alloc *gen;  /* genesis allocations to credit in block 0 */
     size_t n_gen;
 } run;
 
+/* Empties a slot; its reply buffers stay for reuse. */
 static void slot_clear(bslot *s)
 {
     cJSON_Delete(s->reply1);
     cJSON_Delete(s->reply2);
+    ft_eth_rpc_text t1 = s->text1, t2 = s->text2;
     memset(s, 0, sizeof *s);
+    t1.len = t2.len = 0;
+    s->text1 = t1;
+    s->text2 = t2;
+}
+
+static void slot_free(bslot *s)
+{
+    slot_clear(s);
+    ft_eth_rpc_text_free(&s->text1);
+    ft_eth_rpc_text_free(&s->text2);
+}
+
+/* Parses what is still raw in a complete slot. */
+static ft_status slot_parse(run *r, bslot *s, ft_err *err)
+{
+    ft_status st = FT_OK;
+    if (!s->reply1)
+        st = ft_eth_rpc_parse(r->rpc, &s->text1, &s->reply1, err);
+    if (st == FT_OK && s->has_stage2 && !s->reply2)
+        st = ft_eth_rpc_parse(r->rpc, &s->text2, &s->reply2, err);
+    return st;
 }
 
 static void add_req(ft_buf *b, int *first, long id, const char *method, const char *params)
@@ -107,8 +138,15 @@ static ft_status submit_stage1(run *r, bslot *s, ft_err *err)
 /* After stage 1: does the block need a second POST? Submits it if so. */
 static ft_status maybe_stage2(run *r, bslot *s, ft_err *err)
 {
+    if (r->rcpt != RCPT_PER_TX && !r->o->verify) {
+        s->stage = 3; /* parsed in append_slot, after the next request went out */
+        return FT_OK;
+    }
+    ft_status st = ft_eth_rpc_parse(r->rpc, &s->text1, &s->reply1, err);
+    if (st != FT_OK)
+        return st;
     const cJSON *blk;
-    ft_status st = ft_eth_rpc_result(s->reply1, 0, "eth_getBlockByNumber", &blk, NULL, err);
+    st = ft_eth_rpc_result(s->reply1, 0, "eth_getBlockByNumber", &blk, NULL, err);
     if (st != FT_OK)
         return st;
     if (cJSON_IsNull(blk))
@@ -291,9 +329,14 @@ static ft_status genesis_fetch(run *r, ft_err *err)
 static ft_status append_slot(run *r, bslot *s, ft_err *err)
 {
     const cJSON *blk, *res;
-    ft_status st = ft_eth_rpc_result(s->reply1, 0, "eth_getBlockByNumber", &blk, NULL, err);
+    ft_status st = slot_parse(r, s, err);
+    if (st == FT_OK)
+        st = ft_eth_rpc_result(s->reply1, 0, "eth_getBlockByNumber", &blk, NULL, err);
     if (st != FT_OK)
         return st;
+    if (cJSON_IsNull(blk))
+        return ft_err_set(err, FT_ERR_STATE, "block %u is not on the node at '%s'", s->height,
+                          ft_eth_rpc_url(r->rpc));
     ft_eth_block b;
     ft_eth_block_init(&b);
     ft_account_block ab;
@@ -602,6 +645,9 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
                     if (s == FT_OK)
                         s = append_slot(&r, &done, err);
                     slot_clear(&done);
+                    /* the buffers go back to the slot (refilled or not, it has none now) */
+                    sl->text1 = done.text1;
+                    sl->text2 = done.text2;
                     if (s == FT_ERR_STATE && err &&
                         strstr(err->msg, "has parent")) {
                         need_reorg = 1;
@@ -629,16 +675,19 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
             if (ft_eth_rpc_pending(r.rpc) == 0)
                 continue; /* everything complete was appended: refill the window first */
             void *tag;
-            cJSON *reply;
-            s = ft_eth_rpc_wait(r.rpc, &tag, &reply, err);
+            s = ft_eth_rpc_wait_raw(r.rpc, &tag, &r.spare, err);
             if (s != FT_OK)
                 goto out;
             bslot *sl = tag;
+            ft_eth_rpc_text t = r.spare;
             if (sl->stage == 1) {
-                sl->reply1 = reply;
+                r.spare = sl->text1;
+                sl->text1 = t;
                 s = maybe_stage2(&r, sl, err);
             } else {
-                sl->reply2 = reply;
+                r.spare = sl->text2;
+                sl->text2 = t;
+                sl->has_stage2 = 1;
                 sl->stage = 3;
             }
             if (s != FT_OK)
@@ -691,8 +740,9 @@ out:
     free(r.gen);
     if (r.slots)
         for (int i = 0; i < r.window; i++)
-            slot_clear(&r.slots[i]);
+            slot_free(&r.slots[i]);
     free(r.slots);
+    ft_eth_rpc_text_free(&r.spare);
     ft_eth_rpc_close(r.rpc);
     ft_buf_release(&r.body);
     return s;

@@ -58,6 +58,25 @@ ft_status ft_eth_rpc_submit(ft_eth_rpc *rpc, const char *body, size_t len, void 
  * caller frees it with cJSON_Delete), *tag its tag. On failure *tag is still set. */
 ft_status ft_eth_rpc_wait(ft_eth_rpc *rpc, void **tag, struct cJSON **reply,
                           ft_err *err) FT_WARN_UNUSED;
+/* A reply's raw text (NUL-terminated at data[len]). ft_eth_rpc_wait_raw() swaps buffers with
+ * the finished request, so a text reused for every reply costs no allocation in steady state;
+ * free it with ft_eth_rpc_text_free. */
+typedef struct ft_eth_rpc_text {
+    char *data;
+    size_t len, cap;
+} ft_eth_rpc_text;
+
+void ft_eth_rpc_text_free(ft_eth_rpc_text *t);
+/* Like wait(), but hands out the reply unparsed (its JSON is not checked yet), so that the
+ * caller can send its next request before it parses: *text gets the reply (its previous buffer
+ * goes back to the client). Transport failures are the same as wait()'s. */
+ft_status ft_eth_rpc_wait_raw(ft_eth_rpc *rpc, void **tag, ft_eth_rpc_text *text,
+                              ft_err *err) FT_WARN_UNUSED;
+/* Parses a text from wait_raw() as wait() would have: FT_ERR_PARSE "malformed JSON reply (N
+ * bytes) from '<url>'" unless it is a JSON object or array. */
+ft_status ft_eth_rpc_parse(const ft_eth_rpc *rpc, const ft_eth_rpc_text *text, struct cJSON **reply,
+                           ft_err *err) FT_WARN_UNUSED;
+
 /* Drops every POST in flight. */
 void ft_eth_rpc_cancel_all(ft_eth_rpc *rpc);
 

@@ -10,10 +10,14 @@
  * discarded: the raw rate the server and transport allow. The ratio index/raw shows whether
  * the client is the bottleneck (target >= 0.8).
  *
- *     bench_eth_rpc [--blocks N] [--reps N] [--url URL]
+ *     bench_eth_rpc [--blocks N] [--reps N] [--url URL] [--window N] [--only index|raw]
  *
  * --url uses a running node instead (e.g. anvil with generated blocks; --blocks then counts
- * from 0). Each measurement: min / median / max over --reps (default 3).
+ * from 0). Each measurement: min / median / max over --reps (default 3). The CPU columns are
+ * this process's user+system time per block (getrusage; LevelDB's background thread
+ * included) for the indexer and for the raw curl run: on a machine where the node shares the
+ * cores, the indexer's CPU per block is what limits its rate. --window N measures one window
+ * only; --only index|raw one side only (for profiling).
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +42,15 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) of this process so far. */
+static double cpu_now(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -146,7 +160,8 @@ static double raw_run(const char *url, body *bodies, size_t n, int window)
 int main(int argc, char **argv)
 {
     unsigned blocks = 3000, reps = 3;
-    const char *url_arg = NULL;
+    const char *url_arg = NULL, *only = NULL;
+    int one_window = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--blocks") == 0 && i + 1 < argc)
             blocks = (unsigned)atoi(argv[++i]);
@@ -154,13 +169,20 @@ int main(int argc, char **argv)
             reps = (unsigned)atoi(argv[++i]);
         else if (strcmp(argv[i], "--url") == 0 && i + 1 < argc)
             url_arg = argv[++i];
+        else if (strcmp(argv[i], "--window") == 0 && i + 1 < argc)
+            one_window = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_eth_rpc [--blocks N] [--reps N] [--url URL]\n");
+            fprintf(stderr, "usage: bench_eth_rpc [--blocks N] [--reps N] [--url URL] "
+                            "[--window N] [--only index|raw]\n");
             return 129;
         }
     }
-    if (reps < 1 || reps > 50 || blocks < 1)
+    if (reps < 1 || reps > 50 || blocks < 1 || one_window < 0 || one_window > 256 ||
+        (only && strcmp(only, "index") != 0 && strcmp(only, "raw") != 0))
         return 129;
+    int do_index = !only || strcmp(only, "index") == 0, do_raw = !only || strcmp(only, "raw") == 0;
     char url[256];
     uint32_t from = 1755634, to;
     if (url_arg) {
@@ -190,7 +212,39 @@ int main(int argc, char **argv)
         fprintf(stderr, "error: %s\n", err.msg);
         return 1;
     }
-    for (uint32_t h = from; h <= to; h++) {
+    /* a node with eth_getBlockReceipts (anvil, Erigon, ...) gets ONE batch per block from the
+     * indexer: the block, its receipts and (if the node has it) trace_block */
+    int block_rcpt = 0, parity = 0;
+    {
+        char p0[64];
+        snprintf(p0, sizeof p0, "[\"0x%x\"]", from);
+        cJSON *res = NULL;
+        ft_err e2;
+        if (ft_eth_rpc_call(rpc, "eth_getBlockReceipts", p0, &res, NULL, &e2) == FT_OK)
+            block_rcpt = cJSON_IsArray(res);
+        cJSON_Delete(res);
+        res = NULL;
+        if (block_rcpt && ft_eth_rpc_call(rpc, "trace_block", p0, &res, NULL, &e2) == FT_OK)
+            parity = cJSON_IsArray(res);
+        cJSON_Delete(res);
+    }
+    for (uint32_t h = from; h <= to && block_rcpt; h++) {
+        char b1[512];
+        int n1 = snprintf(b1, sizeof b1,
+                          "[{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"eth_getBlockByNumber\","
+                          "\"params\":[\"0x%x\",true]},{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":"
+                          "\"eth_getBlockReceipts\",\"params\":[\"0x%x\"]}",
+                          h, h);
+        if (parity)
+            n1 += snprintf(b1 + n1, sizeof b1 - (size_t)n1,
+                           ",{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"trace_block\","
+                           "\"params\":[\"0x%x\"]}",
+                           h);
+        n1 += snprintf(b1 + n1, sizeof b1 - (size_t)n1, "]");
+        bodies[nb].s = strdup(b1);
+        bodies[nb++].len = (size_t)n1;
+    }
+    for (uint32_t h = from; h <= to && !block_rcpt; h++) {
         char b1[160], params[64];
         int n1 = snprintf(b1, sizeof b1,
                           "[{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"eth_getBlockByNumber\","
@@ -225,59 +279,85 @@ int main(int argc, char **argv)
     }
     ft_eth_rpc_close(rpc);
 
-    printf("bench_eth_rpc: %u blocks (%zu requests) from %s, %u reps, min / median / max\n",
-           to - from + 1, nb, url_arg ? url : "the replay server", reps);
-    printf("%-7s %-30s %-26s %-26s %s\n", "window", "index blocks/s", "index transfers/s",
-           "raw curl blocks/s", "index/raw (median)");
+    printf("bench_eth_rpc: %u blocks (%zu requests%s) from %s, %u reps, min / median / max\n",
+           to - from + 1, nb,
+           block_rcpt ? (parity ? ": block + eth_getBlockReceipts + trace_block batches"
+                                : ": block + eth_getBlockReceipts batches")
+                      : ": block, then its per-tx receipts",
+           url_arg ? url : "the replay server", reps);
+    printf("%-7s %-24s %-24s %-24s %-9s %-11s %s\n", "window", "index blocks/s",
+           "index transfers/s", "raw curl blocks/s", "index/raw", "index cpu", "raw cpu");
+    printf("%-7s %-24s %-24s %-24s %-9s %-11s %s\n", "", "", "", "", "(median)",
+           "us/block", "us/block (medians, user+sys)");
     static const int windows[] = {1, 4, 16};
     for (size_t w = 0; w < 3; w++) {
-        double ib[50], it[50], rb[50];
+        int win = one_window ? one_window : windows[w];
+        if (one_window && w > 0)
+            break;
+        double ib[50], it[50], rb[50], ic[50], rc[50];
         for (unsigned r = 0; r < reps; r++) {
-            char dir[64];
-            snprintf(dir, sizeof dir, "/tmp/ft_bench_eth.XXXXXX");
-            if (!mkdtemp(dir))
-                return 1;
-            ft_store *st;
-            if (ft_store_open(&st, dir, FT_STORE_WRITE, &err) != FT_OK)
-                return 1;
-            ft_eth_index_opts o;
-            memset(&o, 0, sizeof o);
-            o.chain = p;
-            o.rpc.url = url;
-            o.rpc.window = windows[w];
-            o.has_from = o.has_to = 1;
-            o.from = from;
-            o.to = to;
-            ft_eth_index_stats stats;
-            double t0 = now();
-            ft_status s = ft_eth_index_rpc(st, &o, NULL, &stats, &err);
-            double t = now() - t0;
-            ft_store_close(st);
-            char cmd[128];
-            snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-            if (system(cmd) != 0)
-                return 1;
-            if (s != FT_OK) {
-                fprintf(stderr, "error: %s\n", err.msg);
-                return 1;
+            ib[r] = it[r] = rb[r] = ic[r] = rc[r] = 0;
+            if (do_index) {
+                char dir[64];
+                snprintf(dir, sizeof dir, "/tmp/ft_bench_eth.XXXXXX");
+                if (!mkdtemp(dir))
+                    return 1;
+                ft_store *st;
+                if (ft_store_open(&st, dir, FT_STORE_WRITE, &err) != FT_OK)
+                    return 1;
+                ft_eth_index_opts o;
+                memset(&o, 0, sizeof o);
+                o.chain = p;
+                o.rpc.url = url;
+                o.rpc.window = win;
+                o.has_from = o.has_to = 1;
+                o.from = from;
+                o.to = to;
+                ft_eth_index_stats stats;
+                double c0 = cpu_now(), t0 = now();
+                ft_status s = ft_eth_index_rpc(st, &o, NULL, &stats, &err);
+                double t = now() - t0;
+                ft_store_close(st);
+                double c = cpu_now() - c0;
+                char cmd[128];
+                snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+                if (system(cmd) != 0)
+                    return 1;
+                if (s != FT_OK) {
+                    fprintf(stderr, "error: %s\n", err.msg);
+                    return 1;
+                }
+                ib[r] = stats.blocks / t;
+                it[r] = (double)stats.xfers / t;
+                ic[r] = c * 1e6 / (to - from + 1);
             }
-            ib[r] = stats.blocks / t;
-            it[r] = (double)stats.xfers / t;
-            double tr = raw_run(url, bodies, nb, windows[w]);
-            if (tr <= 0) {
-                fprintf(stderr, "error: raw requests failed\n");
-                return 1;
+            if (do_raw) {
+                double c0 = cpu_now();
+                double tr = raw_run(url, bodies, nb, win);
+                if (tr <= 0) {
+                    fprintf(stderr, "error: raw requests failed\n");
+                    return 1;
+                }
+                rb[r] = (to - from + 1) / tr;
+                rc[r] = (cpu_now() - c0) * 1e6 / (to - from + 1);
             }
-            rb[r] = (to - from + 1) / tr;
         }
         qsort(ib, reps, sizeof *ib, cmp_d);
         qsort(it, reps, sizeof *it, cmp_d);
         qsort(rb, reps, sizeof *rb, cmp_d);
-        char a[64], b[64], c[64];
+        qsort(ic, reps, sizeof *ic, cmp_d);
+        qsort(rc, reps, sizeof *rc, cmp_d);
+        char a[64], b[64], c[64], d[32];
         snprintf(a, sizeof a, "%.0f / %.0f / %.0f", ib[0], ib[reps / 2], ib[reps - 1]);
         snprintf(b, sizeof b, "%.0f / %.0f / %.0f", it[0], it[reps / 2], it[reps - 1]);
         snprintf(c, sizeof c, "%.0f / %.0f / %.0f", rb[0], rb[reps / 2], rb[reps - 1]);
-        printf("%-7d %-30s %-26s %-26s %.2f\n", windows[w], a, b, c, ib[reps / 2] / rb[reps / 2]);
+        if (do_index && do_raw)
+            snprintf(d, sizeof d, "%.2f", ib[reps / 2] / rb[reps / 2]);
+        else
+            snprintf(d, sizeof d, "-");
+        printf("%-7d %-24s %-24s %-24s %-9s %-11.1f %.1f\n", win, a, b, c, d, ic[reps / 2],
+               rc[reps / 2]);
+        fflush(stdout);
     }
     for (size_t i = 0; i < nb; i++)
         free(bodies[i].s);

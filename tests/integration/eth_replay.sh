@@ -226,6 +226,8 @@ fault "malformed json" 2 "malformed JSON reply" --fault badjson --fault-method e
 fault "json-rpc error" 2 "eth_getBlockByNumber: node error -32000: replay: injected failure" --fault rpcerror --fault-method eth_getBlockByNumber --
 fault "wrong chain" 2 "serves chain id 56 \(bsc\), not 1 \(ethereum\)" --chain-id 56 --
 fault "receipt error" 2 "eth_getTransactionReceipt: node error -32000: replay: injected failure" --fault rpcerror --fault-method eth_getTransactionReceipt --
+# the receipts reply is parsed only after the next request went out: still exit 2, index unchanged
+fault "malformed receipts json" 2 "malformed JSON reply" --fault badjson --fault-method eth_getTransactionReceipt --
 # a node without the receipts (ethereum-etl recorded none for blocks 47218..47219)
 start_server --dir "$E/test_export_blocks_job/blocks_with_transactions"
 expect_rc 2 "rpc without receipts" "$FUNDTRACE" --db "$TMP/norcpt2.db" --quiet index ethereum --rpc "$URL" --from 47218 --to 47219
