@@ -12,6 +12,10 @@
  * With the truth's coinjoins.csv (beside FILE, or --coinjoins) it also reports the CoinJoin
  * detector against the planted CoinJoins (per kind) and how many CoinJoins have two inputs of
  * different true entities in one cluster ("participants merged": must be 0).
+ * With --chain NAME (an EVM chain: ethereum, …, dev) the same is done for an account chain
+ * (the `deposit` heuristic): truth addresses are 0x-hex, looked up in the account graph
+ * (engine/graph.h), clusters are the stored ones of that chain or computed in memory; there
+ * are no CoinJoins. fundtrace-gen --account writes such truth (docs/generator.md).
  * Exit codes: 0 ok, 1 file or index unreadable, 2 broken truth file or index not clustered,
  * 129 usage.
  */
@@ -23,6 +27,9 @@
 #include "cli/btc_index.h"
 #include "cli/cluster_cli.h"
 #include "cli/commands.h"
+#include "chains/ethereum/address.h"
+#include "chains/ethereum/params.h"
+#include "engine/account.h"
 #include "engine/clusterstore.h"
 #include "engine/hex.h"
 #include "engine/keys.h"
@@ -33,7 +40,7 @@
 
 const char cmd_eval_usage[] =
     "usage: fundtrace [--json] [--threads N] eval clusters --truth FILE [--coinjoins FILE]\n"
-    "                 [--heuristics LIST] [--guard-size N] [--no-guard]\n"
+    "                 [--heuristics LIST] [--guard-size N] [--no-guard] [--chain NAME]\n"
     "\n"
     "Scores clusters against ground truth (a generator's truth/addresses.csv): pairwise\n"
     "precision, recall and F1 over the truth addresses found in the index. Without\n"
@@ -42,6 +49,8 @@ const char cmd_eval_usage[] =
     "  --coinjoins FILE   the truth's coinjoins.csv (default: beside --truth, if present):\n"
     "                     CoinJoin detection per kind, and CoinJoins whose participants\n"
     "                     ended up in one cluster\n"
+    "  --chain NAME       bitcoin (default) or an indexed EVM chain (ethereum, ..., dev):\n"
+    "                     account-chain clusters (deposit), truth addresses in 0x-hex\n"
     "\n"
     "Exit codes: 0 ok, 1 file or index unreadable, 2 broken truth file or index not\n"
     "clustered, 129 usage error.\n";
@@ -243,13 +252,189 @@ static ft_status eval_coinjoins(const char *path, ft_store *st, const ft_graph *
     return s;
 }
 
+/* ---- the scores, printed the same way for both models ---------------------------------------- */
+
+static void scores(double pred, double tru, double ok, double *prec, double *recall, double *f1)
+{
+    *prec = pred > 0 ? ok / pred : 1.0;
+    *recall = tru > 0 ? ok / tru : 1.0;
+    *f1 = *prec + *recall > 0 ? 2 * *prec * *recall / (*prec + *recall) : 0;
+}
+
+static void scores_json(cJSON *j, const char *hname, size_t n_eval, size_t n_missing, double pred,
+                        double tru, double ok)
+{
+    double prec, recall, f1;
+    scores(pred, tru, ok, &prec, &recall, &f1);
+    ft_cli_json_str(j, "heuristics", hname, 0);
+    ft_cli_json_num(j, "addresses", (double)n_eval);
+    ft_cli_json_num(j, "missing", (double)n_missing);
+    ft_cli_json_num(j, "pairs_predicted", pred);
+    ft_cli_json_num(j, "pairs_true", tru);
+    ft_cli_json_num(j, "pairs_correct", ok);
+    ft_cli_json_num(j, "precision", prec);
+    ft_cli_json_num(j, "recall", recall);
+    ft_cli_json_num(j, "f1", f1);
+}
+
+static void scores_text(const char *hname, size_t n_eval, size_t n_missing, double pred,
+                        double tru, double ok)
+{
+    double prec, recall, f1;
+    scores(pred, tru, ok, &prec, &recall, &f1);
+    printf("heuristics  %s\n", hname);
+    printf("addresses   %zu evaluated (%zu of the truth not in the index)\n", n_eval, n_missing);
+    printf("pairs       %.0f predicted, %.0f true, %.0f correct\n", pred, tru, ok);
+    printf("precision   %.6f\n", prec);
+    printf("recall      %.6f\n", recall);
+    printf("f1          %.6f\n", f1);
+}
+
+/* ---- account chains ------------------------------------------------------------------------- */
+
+/* `eval clusters --chain NAME` for an EVM chain: the same pairwise scores over the account
+ * graph's dense ids. */
+static int eval_account(ft_cli *cli, const ft_eth_params *p, const char *truth, const char *heur,
+                        const ft_cluster_opts *o)
+{
+    ft_err err;
+    ft_err_clear(&err);
+    ft_store *st = NULL;
+    ft_status s = ft_store_open(&st, cli->db_path, FT_STORE_READ, &err);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    ft_graph g;
+    memset(&g, 0, sizeof g);
+    ft_cli_labels lab;
+    memset(&lab, 0, sizeof lab);
+    ft_cluster_result res;
+    memset(&res, 0, sizeof res);
+    uint32_t *cl = NULL, *truth_ent = NULL;
+    uint64_t *kc = NULL, *ke = NULL, *kce = NULL;
+    char *text = NULL;
+    size_t len = 0, n_eval = 0, n_missing = 0;
+    interner ents = {0};
+    int rc = 0;
+    s = ft_graph_load_account(&g, st, p->chain_byte, &err);
+    if (s == FT_ERR_NOTFOUND) {
+        ft_store_close(st);
+        return ft_cli_error(2, "chain '%s' is not indexed in '%s'", p->name, cli->db_path);
+    }
+    if (s == FT_OK && heur) {
+        s = ft_cli_labels_load_account(st, &g, &lab, &err);
+        ft_cluster_labels cll = {lab.addr_entity, lab.entity_cat, lab.n_entities};
+        if (s == FT_OK)
+            s = ft_cluster_run(&g, &cll, o, &res, &err);
+        cl = res.cluster;
+    } else if (s == FT_OK) {
+        ft_clusterstore_run run;
+        s = ft_clusterstore_run_get(st, p->chain_byte, &run, &err);
+        if (s == FT_ERR_NOTFOUND)
+            rc = ft_cli_error(2, "chain '%s' of '%s' is not clustered: run 'fundtrace cluster' "
+                                 "or give --heuristics", p->name, cli->db_path);
+        else if (s == FT_OK)
+            s = ft_clusterstore_load(st, p->chain_byte, g.n_addr, &cl, &err);
+    }
+    if (s == FT_OK && rc == 0)
+        s = ft_cli_read_file(truth, &text, &len, &err);
+    if (s == FT_OK && rc == 0) {
+        truth_ent = malloc(((size_t)g.n_addr + 1) * sizeof *truth_ent);
+        size_t cap = 1;
+        for (size_t i = 0; i < len; i++)
+            cap += text[i] == '\n';
+        kc = malloc(cap * sizeof *kc);
+        ke = malloc(cap * sizeof *ke);
+        kce = malloc(cap * sizeof *kce);
+        if (!truth_ent || !kc || !ke || !kce)
+            s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
+        for (uint32_t x = 0; s == FT_OK && x <= g.n_addr; x++)
+            truth_ent[x] = UINT32_MAX;
+    }
+    char *q = text, *f[3];
+    size_t fl[3];
+    int nf;
+    uint32_t line = 0;
+    while (s == FT_OK && rc == 0 && next_line(&q, text + len, f, fl, &nf)) {
+        line++;
+        if (line == 1) {
+            if (nf < 2 || fl[0] != 7 || memcmp(f[0], "address", 7) != 0)
+                s = ft_err_set(&err, FT_ERR_PARSE,
+                               "'%s' line 1: header must start with address,entity", truth);
+            continue;
+        }
+        if (nf == 1 && fl[0] == 0)
+            continue;
+        uint8_t a20[FT_ETH_ADDR_LEN];
+        ft_err sub;
+        ft_err_clear(&sub);
+        if (nf < 2 || fl[1] == 0 || ft_eth_address_parse(a20, f[0], fl[0], &sub) != FT_OK) {
+            s = ft_err_set(&err, FT_ERR_PARSE, "'%s' line %u: expected 0x-address,entity[,kind]",
+                           truth, line);
+            break;
+        }
+        uint32_t id = ft_graph_account_addr_id(&g, a20);
+        if (id == 0 || id >= g.n_addr) {
+            n_missing++;
+            continue;
+        }
+        uint32_t e = intern(&ents, f[1], fl[1]);
+        if (e == UINT32_MAX) {
+            s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
+            break;
+        }
+        if (truth_ent[id] != UINT32_MAX)
+            continue; /* listed twice */
+        truth_ent[id] = e;
+        kc[n_eval] = cl[id];
+        ke[n_eval] = e;
+        kce[n_eval] = ((uint64_t)cl[id] << 32) | e;
+        n_eval++;
+    }
+    double pred = 0, tru = 0, ok = 0;
+    if (s == FT_OK && rc == 0) {
+        pred = pair_sum(kc, n_eval);
+        tru = pair_sum(ke, n_eval);
+        ok = pair_sum(kce, n_eval);
+    }
+    ft_store_close(st);
+    free(text);
+    free(kc);
+    free(ke);
+    free(kce);
+    free(truth_ent);
+    interner_free(&ents);
+    ft_graph_release(&g);
+    ft_cli_labels_release(&lab);
+    if (heur)
+        ft_cluster_result_release(&res);
+    else
+        free(cl);
+    if (rc)
+        return rc;
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    char hname[256] = "stored";
+    if (heur)
+        ft_registry_format(o->mask, hname, sizeof hname);
+    if (cli->json) {
+        cJSON *j = cJSON_CreateObject();
+        ft_cli_json_str(j, "chain", p->name, 0);
+        scores_json(j, hname, n_eval, n_missing, pred, tru, ok);
+        return ft_cli_json_print(j);
+    }
+    printf("chain       %s\n", p->name);
+    scores_text(hname, n_eval, n_missing, pred, tru, ok);
+    return 0;
+}
+
 int cmd_eval(ft_cli *cli, int argc, char **argv)
 {
-    const char *truth = NULL, *cjfile = NULL, *heur = NULL, *gsize = NULL;
+    const char *truth = NULL, *cjfile = NULL, *heur = NULL, *gsize = NULL, *chain = NULL;
     int no_guard = 0;
     const ft_opt opts[] = {{"truth", 1, &truth, NULL},      {"coinjoins", 1, &cjfile, NULL},
                            {"heuristics", 1, &heur, NULL},  {"guard-size", 1, &gsize, NULL},
-                           {"no-guard", 0, NULL, &no_guard}, {NULL, 0, NULL, NULL}};
+                           {"no-guard", 0, NULL, &no_guard}, {"chain", 1, &chain, NULL},
+                           {NULL, 0, NULL, NULL}};
     if (argc >= 2 && strcmp(argv[1], "trace") == 0) /* cli/eval_trace.c */
         return cmd_eval_trace(cli, argc - 1, argv + 1);
     const char *pos[1];
@@ -264,6 +449,15 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
     ft_cluster_opts o;
     if ((rc = ft_cli_cluster_opts("eval", heur, gsize, no_guard, &o)) != 0)
         return rc;
+    if (chain && strcmp(chain, "bitcoin") != 0 && strcmp(chain, "btc") != 0) {
+        const ft_eth_params *ep = ft_eth_params_by_name(chain);
+        if (!ep)
+            return ft_cli_usage_error("eval", "unknown chain '%s' (bitcoin, or an EVM chain "
+                                              "such as ethereum or dev)", chain);
+        if (cjfile)
+            return ft_cli_usage_error("eval", "--coinjoins goes with the bitcoin chain only");
+        return eval_account(cli, ep, truth, heur, &o);
+    }
     char cjdefault[4096];
     if (!cjfile) {
         const char *slash = strrchr(truth, '/');
@@ -409,22 +603,12 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
         free(cl);
     if (s != FT_OK)
         return ft_cli_fail(s, &err);
-    double prec = pred > 0 ? ok / pred : 1.0, recall = tru > 0 ? ok / tru : 1.0;
-    double f1 = prec + recall > 0 ? 2 * prec * recall / (prec + recall) : 0;
     char hname[256] = "stored";
     if (heur)
         ft_registry_format(o.mask, hname, sizeof hname);
     if (cli->json) {
         cJSON *j = cJSON_CreateObject();
-        ft_cli_json_str(j, "heuristics", hname, 0);
-        ft_cli_json_num(j, "addresses", (double)n_eval);
-        ft_cli_json_num(j, "missing", (double)n_missing);
-        ft_cli_json_num(j, "pairs_predicted", pred);
-        ft_cli_json_num(j, "pairs_true", tru);
-        ft_cli_json_num(j, "pairs_correct", ok);
-        ft_cli_json_num(j, "precision", prec);
-        ft_cli_json_num(j, "recall", recall);
-        ft_cli_json_num(j, "f1", f1);
+        scores_json(j, hname, n_eval, n_missing, pred, tru, ok);
         if (cjfile) {
             cJSON *c = cJSON_CreateObject();
             ft_cli_json_num(c, "truth", (double)cs.truth_total);
@@ -445,12 +629,7 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
         }
         return ft_cli_json_print(j);
     }
-    printf("heuristics  %s\n", hname);
-    printf("addresses   %zu evaluated (%zu of the truth not in the index)\n", n_eval, n_missing);
-    printf("pairs       %.0f predicted, %.0f true, %.0f correct\n", pred, tru, ok);
-    printf("precision   %.6f\n", prec);
-    printf("recall      %.6f\n", recall);
-    printf("f1          %.6f\n", f1);
+    scores_text(hname, n_eval, n_missing, pred, tru, ok);
     if (cjfile) {
         printf("coinjoins   %llu in truth (%llu in the index), %llu detected in the index, %llu "
                "detected that are not in truth\n",

@@ -11,6 +11,7 @@
  */
 #include "engine/graph.h"
 
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,4 +238,253 @@ ft_status ft_graph_from_transfers(ft_graph *g, uint8_t chain, uint32_t n_addr, u
         g->xfer_time[i] = time ? time[i] : 0;
     }
     return FT_OK;
+}
+
+/* ---- the clustering-only load (ft_graph_load_utxo_links) -------------------------------------
+ * What multi-input needs and nothing else: per tx the coinbase flag and its inputs' spent out
+ * ids, per output its address. The tx records are read in place with ft_reader (no per-tx
+ * allocation, values, times and script types skipped), by as many threads as OpenMP gives,
+ * each scanning its own contiguous range of tx ids with its own LevelDB iterator into a
+ * private input list; the lists are then concatenated in tx order (in_off by prefix sums).
+ * Checks: tx ids contiguous, first_out equal to the running output count, inputs spending
+ * earlier outputs, address ids below n_addr (not "spent at most once": no spent-by column). */
+
+typedef struct links_part {
+    uint32_t t0, t1;      /* tx ids [t0, t1) */
+    uint32_t *in_out;     /* this part's inputs, in tx order */
+    size_t n_in, cap_in;
+    uint32_t *n_in_tx;    /* per tx of the part */
+    uint64_t end_out;     /* first output after the part (out_off[t1], kept here: the next
+                           * part owns that slot) */
+    ft_status rc;
+    ft_err err;
+} links_part;
+
+/* Reads one tx record's counts, inputs and output addresses into the part and the graph. */
+static int links_decode(ft_graph *g, links_part *p, uint32_t t, const uint8_t *v, size_t vl)
+{
+    ft_reader r;
+    ft_reader_init(&r, v, vl);
+    uint8_t ver, flags;
+    uint64_t x, first_out, n_i, n_o;
+    if (!ft_reader_u8(&r, &ver) || ver != 1 || !ft_reader_skip(&r, 32) ||
+        !ft_reader_compact(&r, UINT32_MAX, &x) || !ft_reader_compact(&r, INT64_MAX, &x) ||
+        !ft_reader_u8(&r, &flags) || (flags & ~3u) != 0)
+        return 0;
+    if ((flags & 2) && !ft_reader_compact(&r, UINT64_MAX, &x))
+        return 0;
+    if (!ft_reader_compact(&r, UINT64_MAX, &first_out))
+        return 0;
+    int coinbase = flags & 1;
+    if (coinbase ? !ft_reader_compact(&r, UINT32_MAX, &n_i) : !ft_reader_count(&r, 5, &n_i))
+        return 0;
+    if (!ft_reader_count(&r, 3, &n_o) || n_o > UINT32_MAX)
+        return 0;
+    if (coinbase)
+        n_i = 0;
+    if (first_out > g->n_out || n_o > g->n_out - first_out || n_i > UINT32_MAX ||
+        g->out_off[t] != first_out)
+        return 0;
+    if (p->n_in + n_i > p->cap_in) {
+        size_t nc = p->cap_in * 2 > p->n_in + n_i ? p->cap_in * 2 : p->n_in + n_i;
+        uint32_t *ni = realloc(p->in_out, nc * sizeof *ni);
+        if (!ni)
+            return -1;
+        p->in_out = ni;
+        p->cap_in = nc;
+    }
+    for (uint64_t i = 0; i < n_i; i++) {
+        uint64_t prev_tx, vout, out_id, value, addr;
+        if (!ft_reader_compact(&r, UINT64_MAX, &prev_tx) ||
+            !ft_reader_compact(&r, UINT32_MAX, &vout) ||
+            !ft_reader_compact(&r, UINT64_MAX, &out_id) || out_id >= first_out ||
+            !ft_reader_compact(&r, UINT64_MAX, &value) || !ft_reader_compact(&r, UINT64_MAX, &addr))
+            return 0; /* an unresolved input (partial index) has out_id >= first_out too */
+        p->in_out[p->n_in + i] = (uint32_t)out_id;
+    }
+    for (uint64_t j = 0; j < n_o; j++) {
+        uint64_t value, addr;
+        uint8_t type;
+        if (!ft_reader_compact(&r, UINT64_MAX, &value) || !ft_reader_compact(&r, UINT64_MAX, &addr) ||
+            !ft_reader_u8(&r, &type) || addr >= g->n_addr)
+            return 0;
+        g->out_addr[first_out + j] = (uint32_t)addr;
+    }
+    if (r.left != 0)
+        return 0;
+    g->tx_flags[t] = coinbase ? FT_GRAPH_TX_COINBASE : 0;
+    if (t + 1 < p->t1)
+        g->out_off[t + 1] = (uint32_t)(first_out + n_o);
+    else
+        p->end_out = first_out + n_o;
+    p->n_in_tx[t - p->t0] = (uint32_t)n_i;
+    p->n_in += n_i;
+    return 1;
+}
+
+static void links_scan(ft_graph *g, ft_store *st, uint8_t chain, links_part *p)
+{
+    uint8_t prefix[2] = {FT_KEY_TX, chain}, start[10] = {FT_KEY_TX, chain};
+    ft_put_u64be(start + 2, p->t0);
+    ft_store_iter *it = ft_store_iter_new_from(st, prefix, 2, start, sizeof start);
+    if (!it) {
+        p->rc = ft_err_set(&p->err, FT_ERR_NOMEM, "out of memory for a store iterator");
+        return;
+    }
+    const uint8_t *k, *v;
+    size_t kl, vl;
+    uint32_t t = p->t0;
+    while (t < p->t1 && ft_store_iter_next(it, &k, &kl, &v, &vl)) {
+        if (kl != 10 || ft_get_u64be(k + 2) != t) {
+            p->rc = corrupt(st, &p->err, "tx records not contiguous", t);
+            break;
+        }
+        int ok = links_decode(g, p, t, v, vl);
+        if (ok < 0) {
+            p->rc = ft_err_set(&p->err, FT_ERR_NOMEM, "out of memory for graph inputs");
+            break;
+        }
+        if (!ok) {
+            p->rc = corrupt(st, &p->err, "corrupt tx record or impossible id", t);
+            break;
+        }
+        t++;
+    }
+    if (p->rc == FT_OK)
+        p->rc = ft_store_iter_status(it, &p->err);
+    ft_store_iter_free(it);
+    if (p->rc == FT_OK && t != p->t1)
+        p->rc = corrupt(st, &p->err, "fewer tx records than the chain record says", t);
+}
+
+ft_status ft_graph_load_utxo_links(ft_graph *g, ft_store *st, uint8_t chain, ft_err *err)
+{
+    memset(g, 0, sizeof *g);
+    g->model = FT_GRAPH_UTXO;
+    g->chain = chain;
+    ft_query_chainrec cr;
+    ft_status rc = ft_query_chain_get(st, chain, &cr, err);
+    if (rc != FT_OK)
+        return rc;
+    if (cr.first_height > 0)
+        return ft_err_set(err, FT_ERR_STATE,
+                          "index '%s' is partial (it starts at block %u): the graph needs an "
+                          "index from genesis",
+                          ft_store_path(st), cr.first_height);
+    if (cr.next_tx > LIMIT32 || cr.next_out > LIMIT32 || cr.next_addr > LIMIT32)
+        return ft_err_set(err, FT_ERR_LIMIT,
+                          "index '%s' is too large for 32-bit graph ids (%llu txs, %llu outputs, "
+                          "%llu addresses)",
+                          ft_store_path(st), (unsigned long long)cr.next_tx,
+                          (unsigned long long)cr.next_out, (unsigned long long)cr.next_addr);
+    uint32_t n_tx = (uint32_t)cr.next_tx, n_out = (uint32_t)cr.next_out;
+    g->n_tx = n_tx;
+    g->n_out = n_out;
+    g->n_addr = cr.next_addr ? (uint32_t)cr.next_addr : 1;
+    g->tx_flags = malloc((size_t)n_tx + 1);
+    g->in_off = malloc(((size_t)n_tx + 1) * sizeof *g->in_off);
+    g->out_off = malloc(((size_t)n_tx + 1) * sizeof *g->out_off);
+    g->out_addr = malloc(((size_t)n_out + 1) * sizeof *g->out_addr);
+    int np = omp_get_max_threads();
+    if (np < 1)
+        np = 1;
+    if ((uint32_t)np > n_tx / 1024 + 1)
+        np = (int)(n_tx / 1024 + 1);
+    links_part *parts = calloc((size_t)np, sizeof *parts);
+    if (!g->tx_flags || !g->in_off || !g->out_off || !g->out_addr || !parts) {
+        free(parts);
+        ft_graph_release(g);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the graph of %u txs", n_tx);
+    }
+    /* A part needs out_off[t0] before it starts: it reads it from its first record (a point
+     * lookup), then checks every record's first_out against its running count; the joins
+     * between parts are checked after. */
+    for (int k = 0; k < np; k++) {
+        links_part *p = &parts[k];
+        p->t0 = (uint32_t)((uint64_t)n_tx * (uint64_t)k / (uint64_t)np);
+        p->t1 = (uint32_t)((uint64_t)n_tx * (uint64_t)(k + 1) / (uint64_t)np);
+        p->cap_in = ((size_t)(p->t1 - p->t0)) * 2 + 16;
+        p->in_out = malloc(p->cap_in * sizeof *p->in_out);
+        p->n_in_tx = malloc(((size_t)(p->t1 - p->t0) + 1) * sizeof *p->n_in_tx);
+        if (!p->in_out || !p->n_in_tx)
+            rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory for the graph of %u txs", n_tx);
+    }
+    if (rc == FT_OK) {
+#pragma omp parallel for schedule(static, 1) num_threads(np)
+        for (int k = 0; k < np; k++) {
+            links_part *p = &parts[k];
+            if (p->t0 == p->t1)
+                continue;
+            /* out_off[t0]: the first output of the part's first tx, read from its record */
+            uint8_t key[10] = {FT_KEY_TX, chain};
+            ft_put_u64be(key + 2, p->t0);
+            uint8_t *v = NULL;
+            size_t vl = 0;
+            ft_status gs = ft_store_get(st, key, sizeof key, &v, &vl, &p->err);
+            ft_reader r;
+            ft_reader_init(&r, v, vl);
+            uint8_t ver, flags;
+            uint64_t x, fo = 0;
+            int ok = gs == FT_OK && ft_reader_u8(&r, &ver) && ft_reader_skip(&r, 32) &&
+                     ft_reader_compact(&r, UINT32_MAX, &x) &&
+                     ft_reader_compact(&r, INT64_MAX, &x) && ft_reader_u8(&r, &flags) &&
+                     (!(flags & 2) || ft_reader_compact(&r, UINT64_MAX, &x)) &&
+                     ft_reader_compact(&r, UINT64_MAX, &fo) && fo <= n_out &&
+                     (p->t0 > 0 || fo == 0);
+            free(v);
+            if (!ok) {
+                p->rc = gs == FT_ERR_IO ? gs : corrupt(st, &p->err, "missing or corrupt tx record", p->t0);
+                continue;
+            }
+            g->out_off[p->t0] = (uint32_t)fo;
+            links_scan(g, st, chain, p);
+        }
+        for (int k = 0; k < np && rc == FT_OK; k++)
+            if (parts[k].rc != FT_OK) {
+                rc = parts[k].rc;
+                *err = parts[k].err;
+            }
+    }
+    /* parts join: where a part ends, the next one starts (parts are never empty: np is at
+     * most n_tx / 1024 + 1) */
+    for (int k = 0; k + 1 < np && rc == FT_OK; k++)
+        if (parts[k].end_out != g->out_off[parts[k + 1].t0])
+            rc = corrupt(st, err, "output ids out of order", parts[k + 1].t0);
+    if (rc == FT_OK && n_tx > 0) {
+        g->out_off[n_tx] = (uint32_t)parts[np - 1].end_out;
+        if (parts[np - 1].end_out != n_out)
+            rc = corrupt(st, err, "output count differs from the chain record", n_tx);
+    }
+    size_t n_in = 0;
+    for (int k = 0; k < np && rc == FT_OK; k++)
+        n_in += parts[k].n_in;
+    if (rc == FT_OK && n_in > LIMIT32)
+        rc = ft_err_set(err, FT_ERR_LIMIT, "index '%s' has more than 2^32 inputs",
+                        ft_store_path(st));
+    if (rc == FT_OK && !(g->in_out = malloc((n_in + 1) * sizeof *g->in_out)))
+        rc = ft_err_set(err, FT_ERR_NOMEM, "out of memory for graph inputs");
+    if (rc == FT_OK) {
+        uint32_t off = 0;
+        for (int k = 0; k < np; k++) {
+            links_part *p = &parts[k];
+            if (p->n_in)
+                memcpy(g->in_out + off, p->in_out, p->n_in * sizeof *p->in_out);
+            for (uint32_t t = p->t0; t < p->t1; t++) {
+                g->in_off[t] = off;
+                off += p->n_in_tx[t - p->t0];
+            }
+        }
+        g->in_off[n_tx] = off;
+        g->n_in = off;
+        if (n_tx == 0)
+            g->out_off[0] = 0;
+    }
+    for (int k = 0; k < np; k++) {
+        free(parts[k].in_out);
+        free(parts[k].n_in_tx);
+    }
+    free(parts);
+    if (rc != FT_OK)
+        ft_graph_release(g);
+    return rc;
 }

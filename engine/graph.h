@@ -91,6 +91,15 @@ typedef struct ft_graph {
  * own tx's first output). Release with ft_graph_release. */
 ft_status ft_graph_load_utxo(ft_graph *g, ft_store *st, uint8_t chain, ft_err *err) FT_WARN_UNUSED;
 
+/* The clustering-only load of a UTXO chain (engine/graph.c): fills only n_tx, n_in, n_out,
+ * n_addr, tx_flags, in_off, out_off, in_out and out_addr (what `multi-input` reads; every other
+ * array stays NULL, so CoinJoin detection, change and tracing cannot use it), decoding the tx
+ * records in place with one LevelDB iterator per OpenMP thread over contiguous tx ranges.
+ * Same ids and same values as ft_graph_load_utxo for those arrays; not checked: an output spent
+ * twice. Errors as ft_graph_load_utxo. Release with ft_graph_release. */
+ft_status ft_graph_load_utxo_links(ft_graph *g, ft_store *st, uint8_t chain,
+                                   ft_err *err) FT_WARN_UNUSED;
+
 /* Builds an account-model graph from transfer arrays (copied). Used by the Ethereum loader
  * and by tests with hand-built data. Every address id must be below n_addr. */
 ft_status ft_graph_from_transfers(ft_graph *g, uint8_t chain, uint32_t n_addr, uint32_t n_xfer,

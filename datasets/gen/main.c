@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "chains/bitcoin/params.h"
+#include "datasets/gen/account.h"
 #include "datasets/gen/economy.h"
 #include "datasets/gen/incidents.h"
 #include "datasets/gen/reference_taint.h"
@@ -52,7 +53,8 @@ static const char usage_text[] =
     "  --quiet         no progress on stderr\n"
     "  --max-hops N    hop limit of the reference tracer's expected figures (default: none)\n"
     "  --no-reference  skip the reference tracer (truth/expected_*.csv are not written)\n"
-    "  --reference-only  only (re)write truth/expected_*.csv for the chain already in DIR\n";
+    "  --reference-only  only (re)write truth/expected_*.csv for the chain already in DIR\n"
+    "fundtrace-gen --account --help: an account (EVM) chain in ethereum-etl CSV files instead\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -241,6 +243,8 @@ int main(int argc, char **argv)
     uint64_t txs = 0, seed = 1, incidents = 4;
     int have_txs = 0, placeholder = 0, quiet = 0;
 
+    if (argc >= 2 && strcmp(argv[1], "--account") == 0) /* account.c: an EVM chain */
+        return ft_gen_account_main(argc - 1, argv + 1);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

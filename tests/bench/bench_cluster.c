@@ -2,7 +2,7 @@
  * bench_cluster.c — clustering throughput on an indexed chain (use a generated chain of at
  * least 1M txs: fundtrace-gen --txs 1000000, then fundtrace index bitcoin).
  *
- *     bench_cluster DB [--runs N] [--edges FILE]
+ *     bench_cluster DB [--runs N] [--edges FILE] [--snapshot FILE]
  *
  * What it prints:
  *  - the graph load time (engine/graph.c: one scan of the index);
@@ -23,7 +23,14 @@
  *  - with --edges FILE: the input-address graph (the links `multi-input` emits, "a b" per
  *    line after a first line "n_vertices n_edges") for tests/bench/bench_cluster_igraph.sh,
  *    its number of connected components, and our end-to-end time over that same file (read,
- *    parse and union in parallel, flatten: "edge file -> cluster ids"), with 1 and 2 threads.
+ *    parse and union in parallel, flatten: "edge file -> cluster ids"), with 1 and 2 threads;
+ *  - the clustering-only load (ft_graph_load_utxo_links: the columns multi-input reads, one
+ *    LevelDB iterator per thread) with 1 and 2 threads, checked array by array against the
+ *    full load, and from the index end to end with it (links load + multi-input, 2 threads);
+ *  - with --snapshot FILE (`fundtrace snapshot` of the same index): open + graph (checksums
+ *    of the graph sections verified, invariants checked: engine/snapshot.h) and multi-input
+ *    on that graph, end to end, 2 threads; the component count must equal the index's.
+ * Every load is warm (the files were just read): the figures are CPU and memory bound.
  */
 #include <malloc.h>
 #include <omp.h>
@@ -36,6 +43,7 @@
 #include "engine/graph.h"
 #include "engine/keys.h"
 #include "engine/log.h"
+#include "engine/snapshot.h"
 #include "heuristics/cluster.h"
 #include "heuristics/unionfind.h"
 
@@ -319,19 +327,131 @@ static double edges_end_to_end(const char *path, int threads, uint32_t *componen
     return t;
 }
 
+/* ---- the clustering-only load and the snapshot ----------------------------------------------- */
+
+static int same_u32(const uint32_t *a, const uint32_t *b, size_t n)
+{
+    return n == 0 || memcmp(a, b, n * sizeof *a) == 0;
+}
+
+/* ft_graph_load_utxo_links with threads threads; checked against the full graph. */
+static double links_load(ft_store *st, const ft_graph *full, int threads, ft_graph *out)
+{
+    ft_err err;
+    omp_set_num_threads(threads);
+    double t0 = now();
+    if (ft_graph_load_utxo_links(out, st, FT_CHAIN_BTC, &err) != FT_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        exit(1);
+    }
+    double t = now() - t0;
+    int same = out->n_tx == full->n_tx && out->n_in == full->n_in && out->n_out == full->n_out &&
+               out->n_addr == full->n_addr &&
+               same_u32(out->in_off, full->in_off, (size_t)full->n_tx + 1) &&
+               same_u32(out->out_off, full->out_off, (size_t)full->n_tx + 1) &&
+               same_u32(out->in_out, full->in_out, full->n_in) &&
+               same_u32(out->out_addr, full->out_addr, full->n_out) &&
+               (full->n_tx == 0 || memcmp(out->tx_flags, full->tx_flags, full->n_tx) == 0);
+    if (!same) {
+        fprintf(stderr, "error: the clustering-only load differs from the full graph load\n");
+        exit(1);
+    }
+    return t;
+}
+
+static void bench_links(ft_store *st, const ft_graph *full, int runs, uint32_t comps)
+{
+    static double tl[2][MAX_RUNS], tc[MAX_RUNS], tf[MAX_RUNS];
+    ft_cluster_opts o;
+    parse_list("multi-input", 0, &o);
+    for (int r = 0; r < runs; r++) {
+        /* the full load again, warm like the others (the first one above read cold files) */
+        ft_graph f;
+        ft_err err;
+        omp_set_num_threads(2);
+        double t0 = now();
+        if (ft_graph_load_utxo(&f, st, FT_CHAIN_BTC, &err) != FT_OK) {
+            fprintf(stderr, "error: %s\n", err.msg);
+            exit(1);
+        }
+        tf[r] = now() - t0;
+        ft_graph_release(&f);
+        for (int k = 0; k < 2; k++) {
+            ft_graph g;
+            tl[k][r] = links_load(st, full, k + 1, &g);
+            if (k == 1) {
+                double ph[N_PHASES];
+                uint32_t c = 0;
+                tc[r] = run_once(&g, &o, 2, ph, &c);
+                if (c != comps) {
+                    fprintf(stderr, "error: %u clusters from the clustering-only load, %u from "
+                                    "the full load\n", c, comps);
+                    exit(1);
+                }
+            }
+            ft_graph_release(&g);
+        }
+    }
+    double e2e[MAX_RUNS];
+    for (int r = 0; r < runs; r++)
+        e2e[r] = tl[1][r] + tc[r];
+    printf("full graph load (warm) median %.3f s; clustering-only load threads 1  median %.3f "
+           "s; threads 2  median %.3f s (identical arrays); %.2fx faster at 2 threads\n",
+           median(tf, runs), median(tl[0], runs), median(tl[1], runs),
+           median(tf, runs) / median(tl[1], runs));
+    printf("end to end from the index, clustering-only load (load + multi-input, 2 threads): "
+           "median %.3f s\n", median(e2e, runs));
+}
+
+static void bench_snapshot(const char *path, int runs, uint32_t comps)
+{
+    static double to[MAX_RUNS], tc[MAX_RUNS], e2e[MAX_RUNS];
+    ft_cluster_opts o;
+    parse_list("multi-input", 0, &o);
+    omp_set_num_threads(2);
+    for (int r = 0; r < runs; r++) {
+        ft_err err;
+        ft_snapshot s;
+        ft_graph g;
+        double t0 = now();
+        if (ft_snapshot_open(&s, path, &err) != FT_OK || ft_snapshot_graph(&s, &g, &err) != FT_OK) {
+            fprintf(stderr, "error: %s\n", err.msg);
+            exit(1);
+        }
+        to[r] = now() - t0;
+        double ph[N_PHASES];
+        uint32_t c = 0;
+        tc[r] = run_once(&g, &o, 2, ph, &c);
+        e2e[r] = now() - t0;
+        if (c != comps) {
+            fprintf(stderr, "error: %u clusters from the snapshot, %u from the index\n", c,
+                    comps);
+            exit(1);
+        }
+        ft_graph_release(&g);
+        ft_snapshot_close(&s);
+    }
+    printf("snapshot '%s': open + graph (checksums, invariants) median %.3f s; multi-input "
+           "median %.3f s (2 threads)\n", path, median(to, runs), median(tc, runs));
+    printf("end to end from the snapshot (open + graph + multi-input, 2 threads): median %.3f "
+           "s\n", median(e2e, runs));
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: bench_cluster DB [--runs N] [--edges FILE]\n");
+        fprintf(stderr, "usage: bench_cluster DB [--runs N] [--edges FILE] [--snapshot FILE]\n");
         return 129;
     }
     int runs = 5;
-    const char *edges = NULL;
+    const char *edges = NULL, *snapshot = NULL;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--runs") == 0)
             runs = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--edges") == 0)
             edges = argv[i + 1];
+        else if (strcmp(argv[i], "--snapshot") == 0)
+            snapshot = argv[i + 1];
     }
     if (runs < 1 || runs > MAX_RUNS)
         runs = 5;
@@ -352,7 +472,6 @@ int main(int argc, char **argv)
         return 1;
     }
     double t_load = now() - t0;
-    ft_store_close(st);
     printf("graph: %u txs, %u inputs, %u outputs, %u addresses; loaded in %.3f s (%.1f MB)\n",
            g.n_tx, g.n_in, g.n_out, g.n_addr, t_load, ft_graph_bytes(&g) / 1e6);
     uint32_t comps = 0, c2 = 0;
@@ -374,6 +493,10 @@ int main(int argc, char **argv)
            peak_mi / 1e6, (double)peak_mi / g.n_addr, peak_def / 1e6, (double)peak_def / g.n_addr,
            peak_guard / 1e6, (double)peak_guard / g.n_addr);
     printf("end to end (load + multi-input, 2 threads): %.3f s\n", t_load + m2);
+    bench_links(st, &g, runs, comps);
+    ft_store_close(st);
+    if (snapshot)
+        bench_snapshot(snapshot, runs, comps);
     if (edges) {
         write_edges(&g, edges);
         printf("edges: written to '%s'; components (addresses 1..n-1): %u\n", edges, comps);

@@ -2,7 +2,7 @@
 # bench_cluster_igraph.sh — our clustering against igraph's connected components (C core,
 # python3-igraph from Debian) over the same input-address graph, in one run.
 #
-#     tests/bench/bench_cluster_igraph.sh DB [BUILD_DIR]
+#     tests/bench/bench_cluster_igraph.sh DB [BUILD_DIR] [SNAPSHOT]
 #
 # 1. bench_cluster DB --edges E: our timings (1 and 2 threads), the edge list of the links
 #    `multi-input` emits (no CoinJoin filter, so both sides see the same graph), and our end
@@ -12,11 +12,15 @@
 # Three ratios: components alone (igraph's call vs our ft_cluster_run), end to end over the
 # same edge file (the like-for-like figure: same input, same output), and igraph from the
 # file against ours from the index (graph load of engine/graph.c + clustering), which loads
-# every column of the chain, not just the input addresses.
+# every column of the chain, not just the input addresses. Then igraph from the file against
+# ours from the index with the clustering-only load (ft_graph_load_utxo_links: the columns
+# multi-input reads), and, with SNAPSHOT (`fundtrace snapshot --out SNAPSHOT` of a copy of DB),
+# against ours from the snapshot (open + graph with checksums + multi-input).
 # Not run by ctest (timings do not belong in tests).
 set -euo pipefail
-DB=${1:?usage: bench_cluster_igraph.sh DB [BUILD_DIR]}
+DB=${1:?usage: bench_cluster_igraph.sh DB [BUILD_DIR] [SNAPSHOT]}
 BUILD=${2:-build}
+SNAP=${3:-}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 # Debian's python3-igraph lives in the system interpreter's dist-packages: prefer it over a
@@ -24,7 +28,10 @@ trap 'rm -rf "$TMP"' EXIT
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 $PY -c 'import igraph' 2>/dev/null || { echo "error: python3-igraph missing (apt-get install python3-igraph)" >&2; exit 1; }
-"$BUILD/bench_cluster" "$DB" --runs 5 --edges "$TMP/edges.txt" | tee "$TMP/ours.txt"
+uptime
+SNAPARG=()
+[ -n "$SNAP" ] && SNAPARG=(--snapshot "$SNAP")
+"$BUILD/bench_cluster" "$DB" --runs 5 --edges "$TMP/edges.txt" "${SNAPARG[@]}" | tee "$TMP/ours.txt"
 $PY - "$TMP/edges.txt" "$TMP/ours.txt" <<'PY'
 import re, sys, time
 import igraph
@@ -51,5 +58,17 @@ print('ours: cluster %.3f s (2 threads); edge file -> cluster ids %.3f s (1 thre
 print('speed-up vs igraph: components only %.1fx; end to end over the same edge file %.1fx (2 threads), %.1fx (1 thread); '
       'ours from the index vs igraph from the edge file %.1fx'
       % ((t3 - t2) / med[2], (t3 - t0) / e2e[2], (t3 - t0) / e2e[1], (t3 - t0) / (load + med[2])))
+links = re.search(r'end to end from the index, clustering-only load .*?median ([0-9.]+)', ours)
+full = re.search(r'full graph load \(warm\) median ([0-9.]+)', ours)
+if links and full:
+    print('ours from the index, warm full load + cluster %.3f s: %.1fx igraph from the edge file; '
+          'clustering-only load + cluster %.3f s: %.1fx'
+          % (float(full.group(1)) + med[2], (t3 - t0) / (float(full.group(1)) + med[2]),
+             float(links.group(1)), (t3 - t0) / float(links.group(1))))
+snap = re.search(r'end to end from the snapshot .*?median ([0-9.]+)', ours)
+if snap:
+    print('ours from the snapshot (open + graph + cluster) %.3f s: %.1fx igraph from the edge file'
+          % (float(snap.group(1)), (t3 - t0) / float(snap.group(1))))
 print('same partition size: %s' % ('yes' if comps == our_c else 'NO (%d vs %d)' % (comps, our_c)))
 PY
+uptime
