@@ -16,9 +16,15 @@
  *     spent  (txid, vout)                                       spent by a STAGED input
  *     addrs  address key -> addr id
  *
- * Commits may be pipelined (ft_ledger_commit_async): one batch is written by a writer thread
- * while the next is staged; its spends move to `spent_inflight`, and nothing it wrote may be
- * evicted before it is durable (eviction only ever drops ids below the committed next ids).
+ * Commits may be pipelined (ft_ledger_commit_async), three stages deep: while batch k is
+ * staged on the caller's thread, batch k-1 is prepared (sorted and copied into LevelDB's
+ * WriteBatch) and batch k-2 is written, each commit on a thread of its own. Only LevelDB's
+ * Write is serial: a commit thread prepares at once, then waits until every earlier commit
+ * is written (`written` counts them, under `mu`) and writes; after a failed one, later ones
+ * are not written (a checkpoint must never cover a missing batch). At most FT_LEDGER_INFLIGHT
+ * commits are in flight; the caller retires them oldest first. Each in-flight commit keeps
+ * the spends it stages in its slot's `spent` set, and nothing it wrote may be evicted before
+ * it is durable (eviction only ever drops ids below the committed next ids).
  *
  * A lookup that misses a cache falls back to the store, so a resumed run works with cold
  * caches. Staged entries are never evicted (the store does not have them yet); eviction runs
@@ -360,6 +366,8 @@ static void prefetch_tx(const utxo_map *utxo, const addr_map *addrs, const ft_ut
 
 /* ---- the ledger -------------------------------------------------------------------------- */
 
+#define FT_LEDGER_INFLIGHT 2 /* commits being prepared or written at once */
+
 typedef struct ledger_state {
     int has_tip;
     uint32_t tip_height;
@@ -369,6 +377,20 @@ typedef struct ledger_state {
     uint64_t next_addr;
     uint32_t first_height; /* of the first block ever appended; > 0: a partial index */
 } ledger_state;
+
+typedef struct commit_slot {
+    ft_ledger *lg;
+    ft_store_batch *batch; /* empty while the slot is free */
+    utxo_map spent;        /* spends staged in this batch */
+    ledger_state state;    /* the checkpoint the batch writes */
+    size_t n_blocks;
+    uint64_t seq;          /* 1-based order of the commit */
+    pthread_t thread;
+    int threaded;          /* 1: a thread was started and must be joined */
+    ft_status rc;
+    ft_err err;
+    double prep_cpu, write_cpu;
+} commit_slot;
 
 struct ft_ledger {
     ft_store *st;
@@ -383,18 +405,19 @@ struct ft_ledger {
     size_t cap_staged;
     utxo_map utxo;
     utxo_map spent;
-    /* the commit being written by the writer thread (ft_ledger_commit_async) */
-    int inflight;
-    int threaded; /* 1: a thread was started and must be joined */
-    pthread_t thread;
-    ft_store_batch *inflight_batch;
-    ledger_state inflight_state;
-    size_t n_inflight; /* the first n_inflight hashes of staged[] */
-    utxo_map spent_inflight;
-    ft_status inflight_rc;
-    ft_err inflight_err;
+    /* commits in flight (ft_ledger_commit_async): slot[(first + i) % FT_LEDGER_INFLIGHT] for
+     * i < n_inflight, oldest first; their blocks are the first hashes of staged[] */
+    commit_slot slot[FT_LEDGER_INFLIGHT];
+    size_t first_slot;
+    size_t n_inflight;
+    uint64_t issued;    /* commits handed to a thread so far */
+    pthread_mutex_t mu; /* guards written and pipe_failed */
+    pthread_cond_t cv;
+    uint64_t written;   /* commits whose write finished (in order) */
+    int pipe_failed;    /* a commit in flight failed: the later ones are not written */
     addr_map addrs;
-    double writer_cpu; /* CPU seconds spent in commits (LevelDB's write path), for the log */
+    double prep_cpu;  /* CPU seconds of commit threads: sort + WriteBatch copy, for the log */
+    double write_cpu; /* ... and in LevelDB's Write (log append, memtable insert) */
     unsigned long n_commits;
     int utxo_complete; /* the caches hold every output / address of the chain */
     int addr_complete;
@@ -405,7 +428,8 @@ static void caches_drop(ft_ledger *lg)
 {
     utxo_clear(&lg->utxo);
     utxo_clear(&lg->spent);
-    utxo_clear(&lg->spent_inflight);
+    for (size_t i = 0; i < FT_LEDGER_INFLIGHT; i++)
+        utxo_clear(&lg->slot[i].spent);
     addr_clear(&lg->addrs);
     lg->utxo_complete = 0;
     lg->addr_complete = 0;
@@ -456,13 +480,21 @@ ft_status ft_ledger_open(ft_ledger **out, ft_store *st, uint8_t chain, const cha
     ft_buf_init(&lg->val);
     lg->cache_limit = DEFAULT_CACHE_BYTES;
     lg->batch = ft_store_batch_new();
-    lg->inflight_batch = ft_store_batch_new();
-    if (!lg->batch || !lg->inflight_batch) {
+    int ok = lg->batch != NULL;
+    for (size_t i = 0; i < FT_LEDGER_INFLIGHT; i++) {
+        lg->slot[i].lg = lg;
+        lg->slot[i].batch = ft_store_batch_new();
+        ok = ok && lg->slot[i].batch;
+    }
+    if (!ok) {
         ft_store_batch_free(lg->batch);
-        ft_store_batch_free(lg->inflight_batch);
+        for (size_t i = 0; i < FT_LEDGER_INFLIGHT; i++)
+            ft_store_batch_free(lg->slot[i].batch);
         free(lg);
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory opening the ledger");
     }
+    pthread_mutex_init(&lg->mu, NULL);
+    pthread_cond_init(&lg->cv, NULL);
     ft_status rc = load_checkpoint(lg, err);
     if (rc != FT_OK) {
         ft_ledger_close(lg);
@@ -482,10 +514,15 @@ void ft_ledger_close(ft_ledger *lg)
     ft_err ignored;
     (void)ledger_wait(lg, &ignored);
     if (lg->n_commits)
-        ft_log(FT_LOG_DEBUG, "ledger: %lu commits, %.2f s cpu in the write path (sort, LevelDB write)",
-               lg->n_commits, lg->writer_cpu);
+        ft_log(FT_LOG_DEBUG,
+               "ledger: %lu commits, %.2f s cpu in the write path: prepare (sort, WriteBatch) "
+               "%.2f s, LevelDB write %.2f s",
+               lg->n_commits, lg->prep_cpu + lg->write_cpu, lg->prep_cpu, lg->write_cpu);
     ft_store_batch_free(lg->batch);
-    ft_store_batch_free(lg->inflight_batch);
+    for (size_t i = 0; i < FT_LEDGER_INFLIGHT; i++)
+        ft_store_batch_free(lg->slot[i].batch);
+    pthread_mutex_destroy(&lg->mu);
+    pthread_cond_destroy(&lg->cv);
     ft_buf_release(&lg->val);
     free(lg->staged);
     caches_drop(lg);
@@ -593,7 +630,10 @@ static ft_status spend_output(ft_ledger *lg, const uint8_t txid[32], uint32_t vo
         utxo_remove_at(&lg->utxo, e);
         goto mark;
     }
-    if (utxo_find(&lg->spent, txid, vout) || utxo_find(&lg->spent_inflight, txid, vout)) {
+    int spent = utxo_find(&lg->spent, txid, vout) != NULL;
+    for (size_t i = 0; i < FT_LEDGER_INFLIGHT && !spent; i++)
+        spent = utxo_find(&lg->slot[i].spent, txid, vout) != NULL;
+    if (spent) {
         fmt_outpoint(op, sizeof op, txid, vout);
         return ft_err_set(err, FT_ERR_STATE, "input spends output '%s' that is already spent", op);
     }
@@ -1087,41 +1127,94 @@ static double thread_cpu_sec(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A commit's thread: prepare the batch (overlaps the write of the commit before), wait until
+ * every earlier commit is written, then write it unless one of them failed. */
 static void *commit_thread(void *arg)
 {
-    ft_ledger *lg = arg;
+    commit_slot *s = arg;
+    ft_ledger *lg = s->lg;
     double c = thread_cpu_sec();
-    lg->inflight_rc = ft_store_batch_commit(lg->st, lg->inflight_batch, 1, &lg->inflight_err);
-    lg->writer_cpu += thread_cpu_sec() - c; /* read only after the join */
-    lg->n_commits++;
+    s->rc = ft_store_batch_prepare(lg->st, s->batch, &s->err);
+    double c2 = thread_cpu_sec();
+    s->prep_cpu = c2 - c;
+    pthread_mutex_lock(&lg->mu);
+    while (lg->written + 1 < s->seq)
+        pthread_cond_wait(&lg->cv, &lg->mu);
+    int skip = lg->pipe_failed;
+    pthread_mutex_unlock(&lg->mu);
+    if (s->rc == FT_OK && skip)
+        s->rc = ft_err_set(&s->err, FT_ERR_STATE, "not written: an earlier commit failed");
+    if (s->rc == FT_OK)
+        s->rc = ft_store_batch_write(lg->st, s->batch, 1, &s->err);
+    s->write_cpu = thread_cpu_sec() - c2;
+    pthread_mutex_lock(&lg->mu);
+    lg->written = s->seq;
+    if (s->rc != FT_OK)
+        lg->pipe_failed = 1;
+    pthread_cond_broadcast(&lg->cv);
+    pthread_mutex_unlock(&lg->mu);
     return NULL;
 }
 
-/* Waits for the commit in flight. On success its blocks become the committed state; on
- * failure everything after the committed state (in flight and staged) is dropped. */
+/* Drops everything after the committed state: staged blocks, commits in flight (waited for;
+ * none of them is written after a failure) and the caches. */
+static void drop_uncommitted(ft_ledger *lg)
+{
+    for (; lg->n_inflight; lg->n_inflight--) {
+        commit_slot *s = &lg->slot[lg->first_slot];
+        if (s->threaded)
+            pthread_join(s->thread, NULL);
+        s->threaded = 0;
+        ft_store_batch_clear(s->batch);
+        utxo_reset(&s->spent);
+        lg->first_slot = (lg->first_slot + 1) % FT_LEDGER_INFLIGHT;
+    }
+    ft_store_batch_clear(lg->batch);
+    lg->cur = lg->committed;
+    lg->n_staged = 0;
+    lg->pipe_failed = 0;
+    caches_drop(lg);
+}
+
+/* Waits for the oldest commit in flight. On success its blocks become the committed state;
+ * on failure everything after the committed state (in flight and staged) is dropped. */
+static ft_status retire_oldest(ft_ledger *lg, ft_err *err)
+{
+    commit_slot *s = &lg->slot[lg->first_slot];
+    if (s->threaded)
+        pthread_join(s->thread, NULL);
+    s->threaded = 0;
+    lg->prep_cpu += s->prep_cpu;
+    lg->write_cpu += s->write_cpu;
+    lg->n_commits++;
+    ft_store_batch_clear(s->batch);
+    utxo_reset(&s->spent);
+    if (s->rc != FT_OK) {
+        if (err)
+            *err = s->err;
+        ft_status rc = s->rc;
+        lg->first_slot = (lg->first_slot + 1) % FT_LEDGER_INFLIGHT;
+        lg->n_inflight--;
+        drop_uncommitted(lg);
+        return rc;
+    }
+    lg->committed = s->state;
+    memmove(lg->staged, lg->staged + s->n_blocks, (lg->n_staged - s->n_blocks) * 32);
+    lg->n_staged -= s->n_blocks;
+    lg->first_slot = (lg->first_slot + 1) % FT_LEDGER_INFLIGHT;
+    lg->n_inflight--;
+    caches_trim(lg);
+    return FT_OK;
+}
+
+/* Waits for every commit in flight. */
 static ft_status ledger_wait(ft_ledger *lg, ft_err *err)
 {
-    if (!lg->inflight)
-        return FT_OK;
-    if (lg->threaded)
-        pthread_join(lg->thread, NULL);
-    lg->inflight = lg->threaded = 0;
-    ft_store_batch_clear(lg->inflight_batch);
-    utxo_reset(&lg->spent_inflight);
-    if (lg->inflight_rc != FT_OK) {
-        if (err)
-            *err = lg->inflight_err;
-        ft_store_batch_clear(lg->batch);
-        lg->cur = lg->committed;
-        lg->n_staged = lg->n_inflight = 0;
-        caches_drop(lg);
-        return lg->inflight_rc;
+    while (lg->n_inflight) {
+        ft_status rc = retire_oldest(lg, err);
+        if (rc != FT_OK)
+            return rc;
     }
-    lg->committed = lg->inflight_state;
-    memmove(lg->staged, lg->staged + lg->n_inflight, (lg->n_staged - lg->n_inflight) * 32);
-    lg->n_staged -= lg->n_inflight;
-    lg->n_inflight = 0;
-    caches_trim(lg);
     return FT_OK;
 }
 
@@ -1132,30 +1225,40 @@ ft_status ft_ledger_flush(ft_ledger *lg, ft_err *err)
 
 ft_status ft_ledger_commit_async(ft_ledger *lg, ft_err *err)
 {
-    ft_status rc = ledger_wait(lg, err);
-    if (rc != FT_OK || lg->n_staged == 0)
-        return rc;
+    while (lg->n_inflight >= FT_LEDGER_INFLIGHT) {
+        ft_status rc = retire_oldest(lg, err);
+        if (rc != FT_OK)
+            return rc;
+    }
+    size_t in_flight_blocks = 0;
+    for (size_t i = 0; i < lg->n_inflight; i++)
+        in_flight_blocks += lg->slot[(lg->first_slot + i) % FT_LEDGER_INFLIGHT].n_blocks;
+    if (lg->n_staged == in_flight_blocks)
+        return FT_OK; /* nothing staged since */
     put_checkpoint(lg, &lg->cur);
     if (lg->val.failed) {
         ft_ledger_abort(lg);
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory writing the checkpoint");
     }
-    /* hand the batch and its spent set to the writer; stage into the empty pair */
-    ft_store_batch *b = lg->inflight_batch;
-    lg->inflight_batch = lg->batch;
+    /* hand the batch and its spent set to a commit thread; stage into the slot's empty pair */
+    commit_slot *s = &lg->slot[(lg->first_slot + lg->n_inflight) % FT_LEDGER_INFLIGHT];
+    ft_store_batch *b = s->batch;
+    s->batch = lg->batch;
     lg->batch = b;
-    utxo_map sp = lg->spent_inflight;
-    lg->spent_inflight = lg->spent;
+    utxo_map sp = s->spent;
+    s->spent = lg->spent;
     lg->spent = sp;
-    lg->inflight_state = lg->cur;
-    lg->n_inflight = lg->n_staged;
-    lg->inflight = 1;
-    lg->inflight_rc = FT_OK;
-    ft_err_clear(&lg->inflight_err);
-    if (pthread_create(&lg->thread, NULL, commit_thread, lg) == 0)
-        lg->threaded = 1;
+    s->state = lg->cur;
+    s->n_blocks = lg->n_staged - in_flight_blocks;
+    s->seq = ++lg->issued;
+    s->rc = FT_OK;
+    s->prep_cpu = s->write_cpu = 0;
+    ft_err_clear(&s->err);
+    lg->n_inflight++;
+    if (pthread_create(&s->thread, NULL, commit_thread, s) == 0)
+        s->threaded = 1;
     else
-        commit_thread(lg); /* no thread to be had: write it here */
+        commit_thread(s); /* no thread to be had: prepare and write it here */
     return FT_OK;
 }
 

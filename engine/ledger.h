@@ -66,11 +66,15 @@ size_t ft_ledger_staged_bytes(const ft_ledger *lg);
 /* Writes everything staged plus the checkpoint atomically (synced). */
 ft_status ft_ledger_commit(ft_ledger *lg, ft_err *err) FT_WARN_UNUSED;
 
-/* The same, pipelined: waits for the previous commit_async to be durable, then hands the
- * staged batch to a writer thread and returns at once, so that the next blocks are staged
- * while LevelDB writes. The blocks are durable only after the next commit_async, commit or
- * flush returns FT_OK; a failed write is reported there (and drops what was staged since).
- * Lookups stay correct meanwhile: the caches keep everything not yet durable. */
+/* The same, pipelined: hands the staged batch (with its checkpoint) to a commit thread and
+ * returns at once, so that the next blocks are staged while the batch is sorted into
+ * LevelDB's WriteBatch and the one before it is written (batches are written one at a time,
+ * in order; each carries its own checkpoint). Up to two commits are in flight: with two,
+ * commit_async first waits for the older one to be durable. The blocks are durable only
+ * after a later commit_async that waited for them, or commit or flush, returns FT_OK; a
+ * failed write is reported there (and drops everything after the last durable commit: the
+ * commits in flight after a failed one are never written). Lookups stay correct meanwhile:
+ * the caches keep everything not yet durable. */
 ft_status ft_ledger_commit_async(ft_ledger *lg, ft_err *err) FT_WARN_UNUSED;
 /* Waits for a commit_async in flight; FT_OK when nothing is in flight. */
 ft_status ft_ledger_flush(ft_ledger *lg, ft_err *err) FT_WARN_UNUSED;

@@ -10,8 +10,9 @@
  *   3. Windows of at most 64 blocks / 64 MB: read, parse (merkle root checked) and normalise
  *      in parallel (OpenMP, dynamic schedule: block sizes vary a lot), then append to the
  *      ledger in chain order on this thread. Commit when ~32 MB are staged and at the end;
- *      commits are pipelined (ft_ledger_commit_async): LevelDB writes one batch on its own
- *      thread while the next is parsed and staged.
+ *      commits are pipelined (ft_ledger_commit_async): while the next batch is parsed and
+ *      staged, the one before is sorted into LevelDB's WriteBatch and the one before that
+ *      is written, each on its own thread; only LevelDB's write is serial.
  *
  * Errors: the first bad block in chain order stops the run with FT_ERR_PARSE and a message
  * naming the block hash and its file/offset; everything staged since the last commit is
@@ -209,7 +210,8 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
         goto out;
     }
     unsigned long commits = 0, since_commit = 0;
-    double t_load = 0, t_append = 0, t_commit = 0, c_append = 0, t, c;
+    double t_load = 0, t_append = 0, t_commit = 0, c_append = 0, c_parse = 0, c_parse_main = 0, t,
+           c;
     double c_main = cpu_sec();
     uint32_t h = start;
     while (h <= target && start <= target) {
@@ -224,10 +226,15 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
                 break;
         }
         t = now_sec();
-#pragma omp parallel for schedule(dynamic)
-        for (int i = 0; i < n; i++)
+        c = cpu_sec();
+#pragma omp parallel for schedule(dynamic) reduction(+ : c_parse)
+        for (int i = 0; i < n; i++) {
+            double c0 = cpu_sec();
             slot_load(bf, h + (uint32_t)i, &win[i]);
+            c_parse += cpu_sec() - c0;
+        }
         t_load += now_sec() - t;
+        c_parse_main += cpu_sec() - c;
 
         for (int i = 0; i < n && rc == FT_OK; i++) {
             uint32_t height = h + (uint32_t)i;
@@ -279,9 +286,9 @@ ft_status ft_btc_index_blocks(ft_store *st, const char *dir, const ft_btc_params
     if (rc == FT_OK && since_commit && kill_after && ++commits >= kill_after)
         _exit(137);
     ft_log(FT_LOG_DEBUG,
-           "index: read+parse %.2f s, append %.2f s (cpu %.2f s), commit (waiting) %.2f s; "
-           "this thread's cpu %.2f s",
-           t_load, t_append, c_append, t_commit, cpu_sec() - c_main);
+           "index: read+parse %.2f s (cpu %.2f s in all threads, %.2f s on this one), append "
+           "%.2f s (cpu %.2f s), commit (waiting) %.2f s; this thread's cpu %.2f s",
+           t_load, c_parse, c_parse_main, t_append, c_append, t_commit, cpu_sec() - c_main);
 out:
     if (rc == FT_OK) {
         ft_ledger_tip tip;

@@ -12,6 +12,9 @@
  *    best case) and once in random order (hashes, like address keys).
  * 4. Prints tx/s, keys/s, the ratio of the two durations, and the peak resident memory per
  *    indexed transaction (getrusage, taken before the raw-write phase).
+ * 5. Prints the CPU seconds of each pipeline stage per million transactions (parse, append,
+ *    prepare, LevelDB write; LevelDB's background compaction as the rest of the process) and
+ *    the slowest single-thread stage: the throughput bound when every stage has a core.
  *
  * The process keeps freed memory as the CLI does (mallopt, as in cli/main.c), so that the
  * figures are those of `fundtrace index`. The indexer's stage times (read+parse, append,
@@ -52,12 +55,72 @@ static double cpu_sec(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
-/* Prints the indexer's stage breakdown (its debug line "index: ..."). */
+/* The indexer's per-stage CPU seconds, read back from its two debug lines. */
+typedef struct stage_cpu {
+    int have_index, have_ledger;
+    double parse_all, parse_main, append, main_thread;
+    double prepare, write;
+    unsigned long commits;
+} stage_cpu;
+
+static stage_cpu stages;
+
+/* Prints the indexer's stage breakdown (its debug lines "index: ..." and "ledger: ...") and
+ * keeps the figures. */
 static void log_stages(void *ctx, ft_log_level level, const char *msg)
 {
     (void)ctx;
     if (level <= FT_LOG_WARN || strncmp(msg, "index: ", 7) == 0 || strncmp(msg, "ledger: ", 8) == 0)
         fprintf(stderr, "%s\n", msg);
+    double wall_parse, wall_append, wait;
+    if (sscanf(msg,
+               "index: read+parse %lf s (cpu %lf s in all threads, %lf s on this one), append %lf "
+               "s (cpu %lf s), commit (waiting) %lf s; this thread's cpu %lf s",
+               &wall_parse, &stages.parse_all, &stages.parse_main, &wall_append, &stages.append,
+               &wait, &stages.main_thread) == 7)
+        stages.have_index = 1;
+    if (sscanf(msg,
+               "ledger: %lu commits, %*f s cpu in the write path: prepare (sort, WriteBatch) %lf "
+               "s, LevelDB write %lf s",
+               &stages.commits, &stages.prepare, &stages.write) == 3)
+        stages.have_ledger = 1;
+}
+
+/* CPU seconds per stage and per million transactions, and the bound they set on a machine with
+ * a core for every thread: each serial stage runs on one thread, parsing spreads. */
+static void print_stages(double c_index, uint64_t txs)
+{
+    if (!stages.have_index || !stages.have_ledger || txs == 0) {
+        printf("stage breakdown: not available (the indexer's debug lines were not seen)\n");
+        return;
+    }
+    double per = 1e6 / (double)txs;
+    double main_rest = stages.main_thread - stages.parse_main - stages.append;
+    double other = c_index - stages.parse_all - (stages.main_thread - stages.parse_main) -
+                   stages.prepare - stages.write;
+    printf("stage cpu (s per 1M tx): parse %.2f (parallel), append %.2f (serial), prepare %.2f "
+           "(sort + WriteBatch, overlaps the previous write), LevelDB write %.2f (serial), main "
+           "thread other %.2f, rest of the process %.2f (LevelDB background compaction, by "
+           "difference)\n",
+           stages.parse_all * per, stages.append * per, stages.prepare * per, stages.write * per,
+           main_rest * per, other * per);
+    double serial = stages.append;
+    const char *which = "append";
+    if (stages.write > serial) {
+        serial = stages.write;
+        which = "LevelDB write";
+    }
+    if (stages.prepare > serial) {
+        serial = stages.prepare;
+        which = "prepare";
+    }
+    if (other > serial) {
+        serial = other;
+        which = "LevelDB background";
+    }
+    printf("slowest single-thread stage: %s, %.2f s per 1M tx: at most %.0f tx/s with a core per "
+           "stage\n",
+           which, serial * per, serial > 0 ? (double)txs / serial : 0.0);
 }
 
 static int remove_tree(const char *dir)
@@ -173,6 +236,9 @@ int main(int argc, char **argv)
         return 1;
     }
     ft_btc_index_stats stats = {0};
+    double load0[1] = {0};
+    if (getloadavg(load0, 1) != 1)
+        load0[0] = -1;
     double c0 = cpu_sec();
     double t0 = now_sec();
     ft_status s = ft_btc_index_blocks(st, blocks, net, FT_BTC_HEIGHT_NONE, NULL, &stats, &err);
@@ -188,17 +254,20 @@ int main(int argc, char **argv)
     double load[1] = {0};
     if (getloadavg(load, 1) != 1)
         load[0] = -1;
-    printf("threads %d; blocks %u, transactions %llu; load average %.2f\n", omp_get_max_threads(),
-           stats.blocks, (unsigned long long)stats.txs, load[0]);
+    printf("threads %d; blocks %u, transactions %llu; load average %.2f before, %.2f after\n",
+           omp_get_max_threads(), stats.blocks, (unsigned long long)stats.txs, load0[0], load[0]);
     printf("index build: %.2f s, %.0f tx/s (target >= 100,000 tx/s on 2 cores); cpu %.2f s\n",
            t_index, (double)stats.txs / t_index, c_index);
     printf("peak RSS %.1f MB, %.0f bytes per transaction\n", (double)peak_kb / 1024.0,
            (double)peak_kb * 1024.0 / (double)(stats.txs ? stats.txs : 1));
+    print_stages(c_index, stats.txs);
     fflush(stdout);
     if (index_only) {
         ft_store_close(st);
         if (!keep)
             remove_tree(base);
+        else
+            rmdir(base); /* the empty scratch directory */
         return 0;
     }
 
@@ -242,7 +311,9 @@ int main(int argc, char **argv)
            t_index / t_seq, t_index / t_rand);
     if (!keep)
         remove_tree(base);
-    else
+    else {
         remove_tree(raw);
+        rmdir(base);
+    }
     return 0;
 }

@@ -612,6 +612,64 @@ static void test_pipelined_commits(void)
     scratch_cleanup();
 }
 
+/* Two commits in flight at once (the pipeline's depth): a spend staged in the OLDER one is
+ * still seen while a third block is staged, whether or not its write has finished (the
+ * message names the in-flight spend set, not the store's spend record); the failed append
+ * leaves both commits durable and the chain record at their tip. */
+static void test_two_commits_in_flight(void)
+{
+    build_chain();
+    ft_err err;
+    const char *db = scratch_db();
+    ft_store *st = open_store(db);
+    ft_ledger *lg = open_ledger(st, "main");
+    ft_ledger_set_cache_limit(lg, 0);
+    CHECK(append_range(lg, 0, 2, 0));
+    ft_utxo_in s1[1];
+    memcpy(s1[0].prev_txid, txid_t1, 32);
+    s1[0].prev_vout = 1;
+    ft_utxo_out small[1] = {out(5, X, 2)};
+    ft_utxo_tx b2[2] = {txs[2][0], mktx(txid_t2, 0, 1, s1, 1, small)};
+    ft_utxo_block blk2 = blocks[2], blk3 = blocks[3], blk4;
+    blk2.txs = b2;
+    blk3.n_tx = 1; /* its coinbase only */
+    uint8_t cb4[32], t4[32];
+    fill(cb4, 7);
+    fill(t4, 8);
+    ft_utxo_out cb4_out[1] = {out(50, Y, 2)};
+    ft_utxo_tx b4[2] = {mktx(cb4, 1, 1, i_cb, 1, cb4_out), mktx(t4, 0, 1, s1, 1, small)};
+    memset(&blk4, 0, sizeof blk4);
+    fill(blk4.hash, 0x50);
+    memcpy(blk4.prev, blk3.hash, 32);
+    blk4.height = 4;
+    blk4.time = blk3.time + 600;
+    blk4.n_tx = 2;
+    blk4.txs = b4;
+    CHECK(ft_ledger_append(lg, &blk2, &err) == FT_OK);
+    CHECK(ft_ledger_commit_async(lg, &err) == FT_OK);
+    CHECK(ft_ledger_append(lg, &blk3, &err) == FT_OK);
+    CHECK(ft_ledger_commit_async(lg, &err) == FT_OK);
+    CHECK(ft_ledger_append(lg, &blk4, &err) == FT_ERR_STATE);
+    CHECK(strstr(err.msg, "that is already spent") != NULL);
+    ft_ledger_tip tip;
+    CHECK(ft_ledger_get_tip(lg, &tip, &err) == FT_OK && tip.height == 3);
+    /* a third commit_async retires the oldest first: blocks 2..3 durable, then block 4' */
+    ft_utxo_tx b4ok[1] = {b4[0]};
+    blk4.n_tx = 1;
+    blk4.txs = b4ok;
+    CHECK(ft_ledger_append(lg, &blk4, &err) == FT_OK);
+    CHECK(ft_ledger_commit_async(lg, &err) == FT_OK);
+    ft_ledger_close(lg);
+    ft_query_chainrec cr;
+    CHECK(ft_query_chain_get(st, FT_CHAIN_BTC, &cr, &err) == FT_OK && cr.tip_height == 4);
+    ft_query_txview v;
+    CHECK(ft_query_tx_view(st, FT_CHAIN_BTC, txid_t2, &v, &err) == FT_OK);
+    CHECK(v.n_inputs == 1 && v.inputs[0].value == 19);
+    ft_query_txview_release(&v);
+    ft_store_close(st);
+    scratch_cleanup();
+}
+
 static void test_many_outputs_eviction(void)
 {
     /* 40 blocks, each spending all 30 outputs of the previous one into 30 new ones, with a
@@ -920,6 +978,7 @@ FT_TEST_MAIN({"ids_and_queries", test_ids_and_queries},
              {"rollback_reappend", test_rollback_reappend},
              {"resume_cold_caches", test_resume_cold_caches},
              {"pipelined_commits", test_pipelined_commits},
+             {"two_commits_in_flight", test_two_commits_in_flight},
              {"many_outputs_eviction", test_many_outputs_eviction},
              {"corrupt_records", test_corrupt_records},
              {"partial_index", test_partial_index})
