@@ -53,4 +53,10 @@ int ft_cli_parse_u64(const char *s, unsigned long long *out);
 /* Reads a whole file ("-" for stdin) into a malloc()ed, NUL-terminated buffer. */
 ft_status ft_cli_read_file(const char *path, char **data, size_t *len, ft_err *err);
 
+/* Closes a store a command wrote to, first leaving it quick to open for the next process
+ * (engine/store.h, ft_store_settle: memtable flushed, LevelDB's background compaction given
+ * time to finish). cli/store_settle.c. st may be NULL. */
+struct ft_store;
+void ft_cli_store_close_settled(struct ft_store *st, const char *cmd);
+
 #endif

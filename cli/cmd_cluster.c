@@ -24,6 +24,7 @@
 #include "cli/commands.h"
 #include "cli/trace_snapshot.h"
 #include "engine/account.h"
+#include "engine/clusteraddr.h"
 #include "engine/clusterstore.h"
 #include "engine/hex.h"
 #include "engine/keys.h"
@@ -406,6 +407,9 @@ static ft_status cluster_account_chain(ft_store *st, const ft_eth_params *p,
                                   lab.addr_entity, (const char *const *)lab.entity_name,
                                   lab.entity_cat, ref, res.n_refused, err);
     }
+    if (s == FT_OK) /* address → graph id, for `address 0x…` (engine/clusteraddr.h) */
+        s = ft_clusteraddr_write(st, p->chain_byte, (const uint8_t(*)[20])g.addr_bytes, g.n_addr,
+                                 err);
     if (s == FT_OK) {
         cJSON *j = cJSON_CreateObject();
         cJSON_AddItemToArray(arr, j);
@@ -503,7 +507,7 @@ int cmd_cluster(ft_cli *cli, int argc, char **argv)
         }
     }
     if (s == FT_ERR_NOTFOUND) {
-        ft_store_close(st);
+        ft_cli_store_close_settled(st, "cluster"); /* flushed for the next reader */
         if (cJSON_GetArraySize(acct) > 0) { /* account chains only */
             if (cli->json) {
                 cJSON *j = cJSON_CreateObject();
@@ -572,7 +576,10 @@ int cmd_cluster(ft_cli *cli, int argc, char **argv)
                                   lab.addr_entity, (const char *const *)lab.entity_name,
                                   lab.entity_cat, ref, res.n_refused, &err);
     }
-    ft_store_close(st);
+    if (s == FT_OK) /* flushed for the next reader (cli/store_settle.c) */
+        ft_cli_store_close_settled(st, "cluster");
+    else
+        ft_store_close(st);
     free(ref);
     ft_graph_release(&g);
     ft_cli_labels_release(&lab);

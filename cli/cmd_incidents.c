@@ -63,7 +63,10 @@ int cmd_incidents(ft_cli *cli, int argc, char **argv)
     size_t n_new = 0;
     if (s == FT_OK) {
         s = ft_incidents_store(st, &set, &n_new, &err);
-        ft_store_close(st);
+        if (s == FT_OK) /* flushed for the next reader (cli/store_settle.c) */
+            ft_cli_store_close_settled(st, "incidents import");
+        else
+            ft_store_close(st);
     }
     if (s != FT_OK) {
         ft_incident_set_release(&set);

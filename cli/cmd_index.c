@@ -173,7 +173,10 @@ int cmd_index(ft_cli *cli, int argc, char **argv)
     }
     double secs = ft_cli_progress_now() - t0;
     ft_cli_progress_finish(&bar);
-    ft_store_close(st);
+    if (s == FT_OK) /* the next reader opens a flushed, compacted store (cli/store_settle.c) */
+        ft_cli_store_close_settled(st, "index");
+    else
+        ft_store_close(st);
     if (s != FT_OK)
         return ft_cli_fail(s, &err);
     const char *net_name = stats.network ? stats.network : net ? net->name : "?";

@@ -113,7 +113,10 @@ int cmd_labels(ft_cli *cli, int argc, char **argv)
         s = ft_labels_conflicts(st, &set, on_conflict, &cc, &n_conf, &err);
     if (s == FT_OK)
         s = ft_labels_store(st, &set, &n_new, &err);
-    ft_store_close(st);
+    if (s == FT_OK) /* flushed for the next reader (cli/store_settle.c) */
+        ft_cli_store_close_settled(st, "labels import");
+    else
+        ft_store_close(st);
     if (s != FT_OK) {
         ft_label_set_release(&set);
         return ft_cli_fail(s, &err);

@@ -42,6 +42,8 @@ int cmd_snapshot(ft_cli *cli, int argc, char **argv);
 extern const char cmd_snapshot_usage[];
 int cmd_report(ft_cli *cli, int argc, char **argv);
 extern const char cmd_report_usage[];
+int cmd_path(ft_cli *cli, int argc, char **argv);
+extern const char cmd_path_usage[];
 
 #include <stddef.h>
 struct ft_cli_trace_job; /* cli/trace_job.h */

@@ -12,8 +12,8 @@
  *      "inputs":[{address,value}],"outputs":[{address,value}],
  *      "transfers":[{kind,from,to,asset,value,symbol,decimals}]}  — the value movements in
  *      execution order (fee, external, internal, token); a failed tx lists only its fee.
- * address --json: {"chain","address","labels":[{entity,category,source}],"cluster":null,
- *      "received","sent","balance","tx_count","first_seen","last_seen","exposure":[],
+ * address --json: {"chain","address","labels":[{entity,category,source}],
+ *      "cluster":{"id","size","labels":[{entity,category}]}|null, "received","sent","balance","tx_count","first_seen","last_seen","exposure":[],
  *      "tokens":[{asset,symbol,decimals,received,sent,balance}]}
  * Native amounts in asset units (18 decimals); token amounts in token units when the index's
  * token record knows the decimals (dataset or eth_call), else in base units with decimals
@@ -36,6 +36,8 @@
 #include "cli/btc_index.h"
 #include "cli/progress.h"
 #include "engine/account.h"
+#include "engine/clusteraddr.h"
+#include "engine/clusterstore.h"
 #include "engine/hex.h"
 #include "engine/labels.h"
 #include "engine/timefmt.h"
@@ -229,7 +231,10 @@ int ft_cli_eth_index(ft_cli *cli, int argc, char **argv)
         s = ft_eth_index_etl_tokens(st, p, etl, o.tokens_csv, &stats, &err);
     double secs = ft_cli_progress_now() - t0;
     ft_cli_progress_finish(&bar);
-    ft_store_close(st);
+    if (s == FT_OK) /* the next reader opens a flushed, compacted store (cli/store_settle.c) */
+        ft_cli_store_close_settled(st, "index");
+    else
+        ft_store_close(st);
     if (s != FT_OK)
         return ft_cli_fail(s, &err);
     if (!cli->quiet) {
@@ -509,6 +514,54 @@ int ft_cli_eth_tx(ft_cli *cli, const char *hash_s, const char *chain)
     return 0;
 }
 
+/* The account cluster of an address (after `fundtrace cluster`): its graph id from the
+ * address map (engine/clusteraddr.h), then the cluster records (engine/clusterstore.h), a
+ * handful of point reads and no graph load. As for Bitcoin addresses (cmd_address.c), an
+ * address alone in its cluster has as cluster label its own first label. clustered stays 0
+ * when the chain was never clustered or the address is not in the clustered graph (ran_cluster
+ * then says which). */
+typedef struct eth_cluster {
+    int clustered, ran_cluster;
+    uint64_t id, size;
+    ft_clusterstore_label *cl;
+    size_t n_cl;
+} eth_cluster;
+
+static ft_status eth_cluster_get(ft_store *st, uint8_t chain, const uint8_t a[20],
+                                 const ft_label_set *labels, eth_cluster *c, ft_err *err)
+{
+    memset(c, 0, sizeof *c);
+    ft_clusterstore_run run;
+    ft_status s = ft_clusterstore_run_get(st, chain, &run, err);
+    if (s == FT_ERR_NOTFOUND) {
+        ft_err_clear(err);
+        return FT_OK;
+    }
+    if (s != FT_OK)
+        return s;
+    c->ran_cluster = 1;
+    uint64_t gid;
+    s = ft_clusteraddr_lookup(st, chain, a, &gid, err);
+    if (s == FT_ERR_NOTFOUND) {
+        ft_err_clear(err);
+        return FT_OK;
+    }
+    if (s == FT_OK)
+        s = ft_clusterstore_lookup(st, chain, gid, &c->id, &c->size, &c->cl, &c->n_cl, err);
+    if (s != FT_OK)
+        return s;
+    c->clustered = 1;
+    if (c->size == 1 && c->n_cl == 0 && labels->n > 0) {
+        c->cl = calloc(1, sizeof *c->cl);
+        if (!c->cl)
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory for cluster labels");
+        c->cl[0].category = labels->v[0].category;
+        snprintf(c->cl[0].entity, sizeof c->cl[0].entity, "%s", labels->v[0].entity);
+        c->n_cl = 1;
+    }
+    return FT_OK;
+}
+
 int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
 {
     uint8_t a[20];
@@ -546,10 +599,15 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
         if (s == FT_ERR_NOTFOUND)
             s = FT_OK;
     }
+    eth_cluster ec;
+    memset(&ec, 0, sizeof ec);
+    if (s == FT_OK)
+        s = eth_cluster_get(st, p->chain_byte, a, &labels, &ec, &err);
     ft_store_close(st);
     if (s != FT_OK) {
         ft_account_addrview_release(&v);
         free(toks);
+        free(ec.cl);
         ft_label_set_release(&labels);
         return ft_cli_fail(s, &err);
     }
@@ -570,7 +628,21 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
             ft_cli_json_str(o, "source", labels.v[i].source, 0);
             cJSON_AddItemToArray(lj, o);
         }
-        cJSON_AddNullToObject(j, "cluster");
+        if (ec.clustered) {
+            cJSON *cj = cJSON_AddObjectToObject(j, "cluster");
+            ft_cli_json_num(cj, "id", (double)ec.id);
+            ft_cli_json_num(cj, "size", (double)ec.size);
+            cJSON *cl = cJSON_AddArrayToObject(cj, "labels");
+            for (size_t i = 0; i < ec.n_cl; i++) {
+                cJSON *o = cJSON_CreateObject();
+                ft_cli_json_str(o, "entity", ec.cl[i].entity, 0);
+                ft_cli_json_str(o, "category", ft_label_cat_name(ec.cl[i].category), 0);
+                cJSON_AddItemToArray(cl, o);
+            }
+        } else {
+            cJSON_AddNullToObject(j, "cluster");
+        }
+        free(ec.cl);
         amount_text(amt, &native->received, 0, p);
         ft_cli_json_str(j, "received", amt, 0);
         amount_text(amt, &native->sent, 0, p);
@@ -615,6 +687,21 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
         printf("label     %s (%s; %s)\n", labels.v[i].entity,
                ft_label_cat_name(labels.v[i].category), labels.v[i].source);
     ft_label_set_release(&labels);
+    if (!ec.ran_cluster)
+        printf("cluster   none (chain not clustered: run 'fundtrace cluster')\n");
+    else if (!ec.clustered)
+        printf("cluster   none (not in the last clustering run)\n");
+    else {
+        printf("cluster   %llu, size %llu, labels ", (unsigned long long)ec.id,
+               (unsigned long long)ec.size);
+        if (!ec.n_cl)
+            printf("none");
+        for (size_t i = 0; i < ec.n_cl; i++)
+            printf("%s%s (%s)", i ? "; " : "", ec.cl[i].entity,
+                   ft_label_cat_name(ec.cl[i].category));
+        printf("\n");
+    }
+    free(ec.cl);
     if (!v.found) {
         printf("not seen in the index\n");
         ft_account_addrview_release(&v);

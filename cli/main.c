@@ -6,7 +6,16 @@
  *     fundtrace [--db DIR] [--threads N] [--json] [--quiet] [--verbose] COMMAND [ARGS]
  * `fundtrace help` lists the commands; `fundtrace help COMMAND` prints one usage text.
  * Exit codes: 0 ok, 1 runtime failure, 2 bad input data, 129 usage error.
+ *
+ * MPI: the plain `fundtrace` does not link Open MPI (its libraries would cost every process
+ * start-up time). Started by mpirun/srun (ft_cli_mpi_active: the launcher's environment), it
+ * re-executes itself, same argv and environment, as `fundtrace-mpi` from its own directory
+ * ($FUNDTRACE_MPI_BIN overrides the path), the same CLI built with MPI (CMakeLists.txt). When
+ * that binary is missing or cannot be executed it carries on as one process per rank
+ * (trace_snapshot.c warns that every rank then runs the whole job).
  */
+#include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -15,6 +24,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/trace_snapshot.h"
 #include "engine/log.h"
 
 #include "engine/banned.h"
@@ -43,6 +53,7 @@ static const ft_command commands[] = {
      cmd_decode_usage},
     {"tx", cmd_tx, "show an indexed transaction", cmd_tx_usage},
     {"address", cmd_address, "investigate one address", cmd_address_usage},
+    {"path", cmd_path, "shortest money path from one address to another", cmd_path_usage},
     {"block", cmd_block, "show indexed blocks (CSV, or JSON with --json)", cmd_block_usage},
     {"digest", cmd_digest, "print a SHA-256 over the whole index (for comparisons)",
      cmd_digest_usage},
@@ -147,9 +158,42 @@ static void tune_malloc(void)
     mallopt(M_TRIM_THRESHOLD, 256 << 20);
 }
 
+/* Under an MPI launcher, replaces this process by fundtrace-mpi (see the top comment); returns
+ * only when there is nothing to do or the exec failed. */
+static void exec_mpi_twin(char **argv)
+{
+#ifdef FT_MPI_TWIN
+    if (ft_cli_mpi_built() || !ft_cli_mpi_active())
+        return;
+    char path[PATH_MAX];
+    const char *env = getenv("FUNDTRACE_MPI_BIN");
+    if (env && *env) {
+        if (snprintf(path, sizeof path, "%s", env) >= (int)sizeof path)
+            return;
+    } else {
+        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+        if (n <= 0)
+            return;
+        path[n] = '\0';
+        char *slash = strrchr(path, '/');
+        const char twin[] = "fundtrace-mpi";
+        if (!slash || (size_t)(slash + 1 - path) + sizeof twin > sizeof path)
+            return;
+        memcpy(slash + 1, twin, sizeof twin);
+    }
+    execv(path, argv);
+    /* not there or not executable: run without MPI (ft_cli_mpi_begin warns again per job) */
+    fprintf(stderr, "warning: cannot run '%s' (%s): running without MPI\n", path,
+            strerror(errno));
+#else
+    (void)argv;
+#endif
+}
+
 int main(int argc, char **argv)
 {
     ft_cli cli = {0};
+    exec_mpi_twin(argv);
     tune_malloc();
     const char *env_db = getenv("FUNDTRACE_DB");
     cli.db_path = env_db && *env_db ? env_db : "./fundtrace.db";

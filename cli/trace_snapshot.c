@@ -15,8 +15,9 @@
  * names). Address and txid text come from the addr_text and txid sections through the job's
  * callbacks, so the output files are byte-identical to those of a job prepared from the index.
  *
- * MPI (built with FT_HAVE_MPI): every rank maps the same file (one page-cached copy per
- * node). The cost of an incident is the number of transactions reachable forward from its
+ * MPI (built with FT_HAVE_MPI, i.e. in fundtrace-mpi; the plain fundtrace re-executes itself
+ * as fundtrace-mpi when a launcher started it, cli/main.c): every rank maps the same file (one
+ * page-cached copy per node). The cost of an incident is the number of transactions reachable forward from its
  * seeds (within --max-hops), computed in a round-robin share on each rank and summed with
  * one allreduce; incidents go to ranks by longest-processing-time-first (cost descending,
  * then incident index; least-loaded rank, then lowest rank), the same assignment on every
@@ -436,7 +437,10 @@ int ft_cli_trace_job_from_snapshot(ft_cli_trace_job *job, const ft_cli_snap *cs,
 
 /* ---- MPI ------------------------------------------------------------------------------------ */
 
-static int mpi_rank, mpi_size = 1, mpi_started;
+static int mpi_rank, mpi_size = 1;
+#ifdef FT_HAVE_MPI
+static int mpi_started;
+#endif
 
 int ft_cli_mpi_active(void)
 {
@@ -446,6 +450,15 @@ int ft_cli_mpi_active(void)
     if (!v && getenv("PMIX_RANK"))
         v = "2";
     return v != NULL;
+}
+
+int ft_cli_mpi_built(void)
+{
+#ifdef FT_HAVE_MPI
+    return 1;
+#else
+    return 0;
+#endif
 }
 
 int ft_cli_mpi_begin(int *rank, int *size)

@@ -77,6 +77,8 @@ int ft_cli_snap_labels(const ft_cli_snap *cs, ft_cli_labels *lab);
 /* MPI: 1 when the process was started by mpirun/srun and the binary has MPI. begin
  * initialises MPI (once; *rank and *size set; 0 and 1 without MPI); end finalises it. */
 int ft_cli_mpi_active(void);
+/* 1 when this binary was built with MPI (fundtrace-mpi), 0 for the plain fundtrace. */
+int ft_cli_mpi_built(void);
 int ft_cli_mpi_begin(int *rank, int *size);
 void ft_cli_mpi_end(void);
 

@@ -53,6 +53,7 @@
 #define FT_KEY_CLUSTER_OF 0x30      /* addr id:u64be -> cluster id (clusters of 2 or more) */
 #define FT_KEY_CLUSTER 0x31         /* cluster id:u64be -> size, labels */
 #define FT_KEY_CLUSTER_REFUSED 0x32 /* seq:u32be -> a merge the collapse guard refused */
+#define FT_KEY_CLUSTER_ADDR 0x33    /* account chains: addr:20 -> graph id (engine/clusteraddr.c) */
 #define FT_KEY_CLUSTER_RUN 0x3f     /* the last clustering run: heuristics, counts */
 
 /* Incidents (engine/incidents.c; docs/store-format.md, "Incidents"): 0x40..0x4f. */

@@ -20,8 +20,11 @@
 #include "engine/store.h"
 
 #include <leveldb/c.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 
 #include "engine/buf.h"
 #include "engine/hash.h"
@@ -249,35 +252,105 @@ ft_status ft_store_get(ft_store *st, const void *key, size_t klen, uint8_t **val
 
 /* ---- batches ----------------------------------------------------------------------------- */
 
-/* A batch keeps its operations in its own buffer and hands them to LevelDB at commit time
- * sorted by key (stably, so that of two operations on one key the later still wins):
- * inserting sorted keys into LevelDB's memtable skiplist walks cache-hot paths, which made
- * the commits of a ledger batch (dense ids mixed with hashes) about twice as fast. */
-typedef struct batch_op {
-    uint64_t prefix[2]; /* the first 16 key bytes, big-endian, zero-padded: the radix keys */
-    size_t off;         /* key bytes at data + off, then the value */
-    uint32_t klen;
-    uint32_t vlen;
-    uint64_t seq; /* insertion order, for the stable sort; bit 63: delete */
-} batch_op;
-
-#define BATCH_DELETE ((uint64_t)1 << 63)
-
-/* What the sort moves around: the 16-byte prefix and the op's index (24 bytes, not 40). */
+/* A batch keeps its operations as records in one buffer (klen:u32, vlen:u32 in host order,
+ * key, value) and one sort item per operation, and hands them to LevelDB sorted by key
+ * (stably, so that of two operations on one key the later still wins): inserting sorted keys
+ * into LevelDB's memtable skiplist walks cache-hot paths, which made the commits of a ledger
+ * batch (dense ids mixed with hashes) about twice as fast.
+ *
+ * A commit has two parts that may run on different threads: ft_store_batch_prepare (sort,
+ * then copy the records into LevelDB's WriteBatch, the CPU-heavy part) and
+ * ft_store_batch_write (LevelDB's Write: log append and memtable insert). The sort item
+ * holds the record's offset, not an index into a side array: the build loop reaches each
+ * record with one random access, which it prefetches a few items ahead. The offset also
+ * gives the insertion order (records are appended), the tie-break of the stable order.
+ *
+ * Memory: a ledger batch is ~40 MB of records and ~17 MB of sort items, read and written at
+ * random by the sort and the build loop. With 4 KB pages nearly every such access misses the
+ * TLB (a costly page walk in a VM), so buffers of 2 MB or more are mapped 2 MB-aligned with
+ * transparent huge pages requested (as the ledger's cache tables, engine/ledger.c). A batch
+ * keeps its buffers across commits; they grow by doubling. */
 typedef struct sort_item {
-    uint64_t p[2];
-    uint64_t idx;
+    uint64_t p[2]; /* the first 16 key bytes, big-endian, zero-padded: the radix keys */
+    uint64_t tag;  /* offset of the record in data; bit 63: delete */
 } sort_item;
 
+#define BATCH_DELETE ((uint64_t)1 << 63)
+#define BATCH_REC_HEAD 8         /* klen:u32, vlen:u32 */
+#define BATCH_RADIX_BYTES 4      /* varying prefix bytes sorted by radix; ties by comparison */
+#define BATCH_PREFETCH_AHEAD 16  /* records */
+
+#define BIG_BYTES ((size_t)2 << 20)
+
+/* bytes of memory, from malloc below BIG_BYTES, else mapped 2 MB-aligned for huge pages; NULL
+ * on failure. Not zeroed. big_free needs the same size. */
+static void *big_alloc(size_t bytes)
+{
+    if (bytes < BIG_BYTES)
+        return malloc(bytes ? bytes : 1);
+    size_t len = (bytes + BIG_BYTES - 1) & ~(BIG_BYTES - 1);
+    if (len < bytes || len > SIZE_MAX - BIG_BYTES)
+        return NULL;
+    uint8_t *p = mmap(NULL, len + BIG_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                      -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    size_t head = (BIG_BYTES - ((uintptr_t)p & (BIG_BYTES - 1))) & (BIG_BYTES - 1);
+    if (head)
+        munmap(p, head);
+    if (BIG_BYTES - head)
+        munmap(p + head + len, BIG_BYTES - head);
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p + head, len, MADV_HUGEPAGE); /* advice only: plain pages if refused */
+#endif
+    return p + head;
+}
+
+static void big_free(void *p, size_t bytes)
+{
+    if (!p)
+        return;
+    if (bytes < BIG_BYTES) {
+        free(p);
+        return;
+    }
+    munmap(p, (bytes + BIG_BYTES - 1) & ~(BIG_BYTES - 1));
+}
+
+/* Grows *p (of *cap elements of size, the first keep in use) to at least need elements. */
+static int big_grow(void **p, size_t *cap, size_t size, size_t keep, size_t need)
+{
+    if (need <= *cap)
+        return 1;
+    size_t nc = *cap ? *cap : 1024;
+    while (nc < need) {
+        if (nc > SIZE_MAX / 2 / size)
+            return 0;
+        nc *= 2;
+    }
+    void *np = big_alloc(nc * size);
+    if (!np)
+        return 0;
+    if (keep)
+        memcpy(np, *p, keep * size);
+    big_free(*p, *cap * size);
+    *p = np;
+    *cap = nc;
+    return 1;
+}
+
 struct ft_store_batch {
-    ft_buf data;
-    batch_op *ops;
-    sort_item *items; /* sort order, cap_ops entries each */
-    sort_item *tmp;
+    uint8_t *data;    /* the records */
+    size_t len;       /* bytes used */
+    size_t cap;       /* bytes allocated */
+    sort_item *items; /* one per op: insertion order until sorted */
+    sort_item *tmp;   /* scratch for the sort, tmp_cap entries */
+    size_t tmp_cap;
     size_t n_ops;
     size_t cap_ops;
     size_t bytes;
     int failed;
+    int prepared;             /* wb holds exactly the ops, sorted */
     leveldb_writebatch_t *wb; /* kept across commits: clearing it keeps its memory */
 };
 
@@ -286,7 +359,6 @@ ft_store_batch *ft_store_batch_new(void)
     ft_store_batch *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    ft_buf_init(&b->data);
     b->wb = leveldb_writebatch_create();
     if (!b->wb) {
         free(b);
@@ -300,39 +372,31 @@ static void batch_add(ft_store_batch *b, const void *key, size_t klen, const voi
 {
     if (b->failed)
         return;
-    if (klen > UINT32_MAX || vlen > UINT32_MAX) {
+    b->prepared = 0;
+    size_t rlen = BATCH_REC_HEAD + klen + vlen;
+    if (klen > UINT32_MAX || vlen > UINT32_MAX || b->len >= BATCH_DELETE ||
+        rlen > SIZE_MAX - b->len) {
         b->failed = 1;
         return;
     }
-    if (b->n_ops == b->cap_ops) {
-        size_t cap = b->cap_ops ? b->cap_ops * 2 : 1024;
-        batch_op *ops = realloc(b->ops, cap * sizeof *ops);
-        if (!ops) {
-            b->failed = 1;
-            return;
-        }
-        b->ops = ops;
-        free(b->items);
-        free(b->tmp);
-        b->items = b->tmp = NULL;
-        b->cap_ops = cap;
+    if (!big_grow((void **)&b->items, &b->cap_ops, sizeof *b->items, b->n_ops, b->n_ops + 1) ||
+        !big_grow((void **)&b->data, &b->cap, 1, b->len, b->len + rlen)) {
+        b->failed = 1;
+        return;
     }
-    batch_op *op = &b->ops[b->n_ops];
+    sort_item *it = &b->items[b->n_ops];
     uint8_t pre[16] = {0};
     memcpy(pre, key, klen < 16 ? klen : 16);
-    op->prefix[0] = ft_get_u64be(pre);
-    op->prefix[1] = ft_get_u64be(pre + 8);
-    op->off = b->data.len;
-    op->klen = (uint32_t)klen;
-    op->vlen = (uint32_t)vlen;
-    op->seq = (uint64_t)b->n_ops | (del ? BATCH_DELETE : 0);
-    ft_buf_append(&b->data, key, klen);
+    it->p[0] = ft_get_u64be(pre);
+    it->p[1] = ft_get_u64be(pre + 8);
+    it->tag = (uint64_t)b->len | (del ? BATCH_DELETE : 0);
+    uint8_t *rec = b->data + b->len;
+    uint32_t lens[2] = {(uint32_t)klen, (uint32_t)vlen};
+    memcpy(rec, lens, sizeof lens);
+    memcpy(rec + BATCH_REC_HEAD, key, klen);
     if (vlen)
-        ft_buf_append(&b->data, val, vlen);
-    if (b->data.failed) {
-        b->failed = 1;
-        return;
-    }
+        memcpy(rec + BATCH_REC_HEAD + klen, val, vlen);
+    b->len += rlen;
     b->n_ops++;
 }
 
@@ -356,43 +420,57 @@ size_t ft_store_batch_size(const ft_store_batch *b)
 
 void ft_store_batch_clear(ft_store_batch *b)
 {
-    ft_buf_reset(&b->data);
+    b->len = 0;
     b->n_ops = 0;
     b->bytes = 0;
     b->failed = 0;
+    b->prepared = 0;
+    leveldb_writebatch_clear(b->wb);
 }
 
 void ft_store_batch_free(ft_store_batch *b)
 {
     if (!b)
         return;
-    ft_buf_release(&b->data);
-    free(b->ops);
-    free(b->items);
-    free(b->tmp);
+    big_free(b->data, b->cap);
+    big_free(b->items, b->cap_ops * sizeof *b->items);
+    big_free(b->tmp, b->tmp_cap * sizeof *b->tmp);
     leveldb_writebatch_destroy(b->wb);
     free(b);
 }
 
-/* Full order of two ops: key bytes, then key length, then insertion order. */
-static int op_cmp(const uint8_t *base, const batch_op *a, const batch_op *b)
+/* The record an item points at: key, value and their lengths. */
+static const uint8_t *item_record(const uint8_t *base, const sort_item *it, uint32_t *klen,
+                                  uint32_t *vlen)
 {
-    size_t n = a->klen < b->klen ? a->klen : b->klen;
-    int c = memcmp(base + a->off, base + b->off, n);
+    const uint8_t *rec = base + (it->tag & ~BATCH_DELETE);
+    uint32_t lens[2];
+    memcpy(lens, rec, sizeof lens);
+    *klen = lens[0];
+    *vlen = lens[1];
+    return rec + BATCH_REC_HEAD;
+}
+
+/* Full order of two ops: key bytes, then key length, then insertion order (record offset). */
+static int op_cmp(const uint8_t *base, const sort_item *a, const sort_item *b)
+{
+    uint32_t ka, kb, va, vb;
+    const uint8_t *pa = item_record(base, a, &ka, &va);
+    const uint8_t *pb = item_record(base, b, &kb, &vb);
+    int c = memcmp(pa, pb, ka < kb ? ka : kb);
     if (c)
         return c;
-    if (a->klen != b->klen)
-        return a->klen < b->klen ? -1 : 1;
-    uint64_t sa = a->seq & ~BATCH_DELETE, sb = b->seq & ~BATCH_DELETE;
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    uint64_t sa = a->tag & ~BATCH_DELETE, sb = b->tag & ~BATCH_DELETE;
     return sa < sb ? -1 : sa > sb;
 }
 
-static _Thread_local const ft_store_batch *cmp_batch; /* qsort has no context argument */
+static _Thread_local const uint8_t *cmp_base; /* qsort has no context argument */
 
 static int item_cmp(const void *pa, const void *pb)
 {
-    const sort_item *a = pa, *b = pb;
-    return op_cmp(cmp_batch->data.data, &cmp_batch->ops[a->idx], &cmp_batch->ops[b->idx]);
+    return op_cmp(cmp_base, pa, pb);
 }
 
 static uint8_t item_byte(const sort_item *it, int d)
@@ -400,10 +478,41 @@ static uint8_t item_byte(const sort_item *it, int d)
     return (uint8_t)(it->p[d >> 3] >> (8 * (7 - (d & 7))));
 }
 
-/* Stable LSD radix sort of src[0,n) by prefix bytes 1..15 (byte 0 is equal within a bucket),
- * skipping bytes that are the same in every item; tmp is scratch of n items. The result is
- * left in src. count is scratch for 16 x 256 counters. */
-static void radix_bucket(sort_item *src, sort_item *tmp, size_t n, size_t (*count)[256])
+/* Masks of prefix bytes 0..last (big-endian words). */
+static void prefix_mask(int last, uint64_t mask[2])
+{
+    mask[0] = mask[1] = 0;
+    for (int d = 0; d <= last; d++)
+        mask[d >> 3] |= (uint64_t)0xff << (8 * (7 - (d & 7)));
+}
+
+/* Orders a run of items by the whole key, then insertion order. */
+static void sort_run(const uint8_t *base, sort_item *items, size_t n)
+{
+    if (n > 16) {
+        cmp_base = base;
+        qsort(items, n, sizeof *items, item_cmp);
+        return;
+    }
+    for (size_t x = 1; x < n; x++) {
+        sort_item cur = items[x];
+        size_t y = x;
+        while (y > 0 && op_cmp(base, &items[y - 1], &cur) > 0) {
+            items[y] = items[y - 1];
+            y--;
+        }
+        items[y] = cur;
+    }
+}
+
+/* Sorts src[0,n) (one bucket: prefix byte 0 is equal) by the whole key; tmp is scratch of n
+ * items, count scratch for 16 x 256 counters. One counting pass finds the prefix bytes 1..15
+ * that vary; a stable LSD radix sort on the BATCH_RADIX_BYTES most significant of them (the
+ * rest of a hash, or the low bytes of an id in a long tail, rarely decide) orders the items
+ * by prefix bytes 0..L, L the last byte sorted on (the unsorted bytes before L are constant);
+ * runs equal in those bytes are then ordered by the whole key. The result is left in src. */
+static void radix_bucket(const uint8_t *base, sort_item *src, sort_item *tmp, size_t n,
+                         size_t (*count)[256])
 {
     if (n < 2)
         return;
@@ -411,16 +520,26 @@ static void radix_bucket(sort_item *src, sort_item *tmp, size_t n, size_t (*coun
     for (size_t i = 0; i < n; i++)
         for (int d = 1; d < 16; d++)
             count[d][item_byte(&src[i], d)]++;
+    int pos[BATCH_RADIX_BYTES], npos = 0;
+    for (int d = 1; d < 16 && npos < BATCH_RADIX_BYTES; d++)
+        if (count[d][item_byte(&src[0], d)] != n)
+            pos[npos++] = d;
+    int last = npos ? pos[npos - 1] : 15;
+    int all = 1; /* every varying byte was sorted on: runs equal in all 16 prefix bytes */
+    for (int d = last + 1; d < 16 && all; d++)
+        if (count[d][item_byte(&src[0], d)] != n)
+            all = 0;
+    if (all)
+        last = 15;
     sort_item *from = src, *to = tmp;
-    for (int d = 15; d >= 1; d--) {
+    for (int p = npos - 1; p >= 0; p--) {
+        int d = pos[p];
         size_t *c = count[d];
-        if (c[item_byte(&from[0], d)] == n)
-            continue; /* one value only */
-        size_t pos = 0;
+        size_t at = 0;
         for (int v = 0; v < 256; v++) {
             size_t k = c[v];
-            c[v] = pos;
-            pos += k;
+            c[v] = at;
+            at += k;
         }
         for (size_t i = 0; i < n; i++)
             to[c[item_byte(&from[i], d)]++] = from[i];
@@ -430,33 +549,42 @@ static void radix_bucket(sort_item *src, sort_item *tmp, size_t n, size_t (*coun
     }
     if (from != src)
         memcpy(src, from, n * sizeof *src);
+    uint64_t mask[2];
+    prefix_mask(last, mask);
+    for (size_t i = 0; i < n;) {
+        uint64_t m0 = src[i].p[0] & mask[0], m1 = src[i].p[1] & mask[1];
+        size_t j = i + 1;
+        while (j < n && (src[j].p[0] & mask[0]) == m0 && (src[j].p[1] & mask[1]) == m1)
+            j++;
+        if (j - i > 1)
+            sort_run(base, src + i, j - i);
+        i = j;
+    }
 }
 
 /* Orders b->items by key (then insertion order): a counting pass on the first key byte (the
- * record type), a radix sort of each type's bucket on the rest of the 16-byte prefix, then
- * each run of equal prefixes by the whole key (qsort for long runs: one address's many
- * history rows share a prefix). Returns 0 if scratch memory cannot be had. */
+ * record type), then each type's bucket (radix_bucket). Returns 0 if scratch memory cannot be
+ * had. */
 static int batch_sort(ft_store_batch *b)
 {
     size_t n = b->n_ops;
-    if (!b->items)
-        b->items = malloc(b->cap_ops * sizeof *b->items);
-    if (!b->tmp)
-        b->tmp = malloc(b->cap_ops * sizeof *b->tmp);
+    if (b->tmp_cap < n) {
+        big_free(b->tmp, b->tmp_cap * sizeof *b->tmp);
+        b->tmp_cap = 0;
+        b->tmp = big_alloc(b->cap_ops * sizeof *b->tmp);
+        if (b->tmp)
+            b->tmp_cap = b->cap_ops;
+    }
     size_t(*count)[256] = calloc(16, sizeof *count);
-    if (!b->items || !b->tmp || !count) {
+    if (!b->tmp || !count) {
         free(count);
         return 0;
     }
     sort_item *items = b->items, *tmp = b->tmp;
     size_t start[257];
     memset(start, 0, sizeof start);
-    for (size_t i = 0; i < n; i++) {
-        items[i].p[0] = b->ops[i].prefix[0];
-        items[i].p[1] = b->ops[i].prefix[1];
-        items[i].idx = i;
+    for (size_t i = 0; i < n; i++)
         start[item_byte(&items[i], 0) + 1]++;
-    }
     for (int v = 0; v < 256; v++)
         start[v + 1] += start[v];
     size_t fill[256];
@@ -464,60 +592,66 @@ static int batch_sort(ft_store_batch *b)
     for (size_t i = 0; i < n; i++)
         tmp[fill[item_byte(&items[i], 0)]++] = items[i];
     for (int v = 0; v < 256; v++)
-        radix_bucket(tmp + start[v], items + start[v], start[v + 1] - start[v], count);
+        radix_bucket(b->data, tmp + start[v], items + start[v], start[v + 1] - start[v],
+                     count);
     memcpy(items, tmp, n * sizeof *items);
     free(count);
-    cmp_batch = b;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && items[j].p[0] == items[i].p[0] && items[j].p[1] == items[i].p[1])
-            j++;
-        if (j - i > 16) {
-            qsort(items + i, j - i, sizeof *items, item_cmp);
-        } else {
-            for (size_t x = i + 1; x < j; x++) {
-                sort_item cur = items[x];
-                size_t y = x;
-                while (y > i && item_cmp(&items[y - 1], &cur) > 0) {
-                    items[y] = items[y - 1];
-                    y--;
-                }
-                items[y] = cur;
-            }
-        }
-        i = j;
-    }
-    cmp_batch = NULL;
     return 1;
 }
 
-ft_status ft_store_batch_commit(ft_store *st, ft_store_batch *b, int sync, ft_err *err)
+ft_status ft_store_batch_prepare(ft_store *st, ft_store_batch *b, ft_err *err)
 {
     if (b->failed)
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory building a write batch for '%s'",
                           st->path);
+    if (b->prepared)
+        return FT_OK;
     if (b->n_ops > 1 && !batch_sort(b))
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory sorting a write batch for '%s'",
                           st->path);
     leveldb_writebatch_t *wb = b->wb;
     leveldb_writebatch_clear(wb);
-    for (size_t i = 0; i < b->n_ops; i++) {
-        const batch_op *op = &b->ops[b->n_ops > 1 ? b->items[i].idx : i];
-        const char *k = (const char *)b->data.data + op->off;
-        if (op->seq & BATCH_DELETE)
-            leveldb_writebatch_delete(wb, k, op->klen);
+    const uint8_t *base = b->data;
+    const sort_item *items = b->items;
+    size_t n = b->n_ops;
+    for (size_t i = 0; i < n && i < BATCH_PREFETCH_AHEAD; i++)
+        __builtin_prefetch(base + (items[i].tag & ~BATCH_DELETE));
+    for (size_t i = 0; i < n; i++) {
+        if (i + BATCH_PREFETCH_AHEAD < n)
+            __builtin_prefetch(base + (items[i + BATCH_PREFETCH_AHEAD].tag & ~BATCH_DELETE));
+        uint32_t klen, vlen;
+        const char *k = (const char *)item_record(base, &items[i], &klen, &vlen);
+        if (items[i].tag & BATCH_DELETE)
+            leveldb_writebatch_delete(wb, k, klen);
         else
-            leveldb_writebatch_put(wb, k, op->klen, k + op->klen, op->vlen);
+            leveldb_writebatch_put(wb, k, klen, k + klen, vlen);
     }
+    b->prepared = 1;
+    return FT_OK;
+}
+
+ft_status ft_store_batch_write(ft_store *st, ft_store_batch *b, int sync, ft_err *err)
+{
+    ft_status rc = ft_store_batch_prepare(st, b, err);
+    if (rc != FT_OK)
+        return rc;
     char *lerr = NULL;
-    leveldb_write(st->db, sync ? st->write_sync : st->write_nosync, wb, &lerr);
-    leveldb_writebatch_clear(wb);
+    leveldb_write(st->db, sync ? st->write_sync : st->write_nosync, b->wb, &lerr);
     if (lerr) {
-        ft_status rc = ft_err_set(err, FT_ERR_IO, "cannot write index '%s': %s", st->path, lerr);
+        rc = ft_err_set(err, FT_ERR_IO, "cannot write index '%s': %s", st->path, lerr);
         leveldb_free(lerr);
         return rc;
     }
     return FT_OK;
+}
+
+ft_status ft_store_batch_commit(ft_store *st, ft_store_batch *b, int sync, ft_err *err)
+{
+    ft_status rc = ft_store_batch_write(st, b, sync, err);
+    /* the WriteBatch copy is not needed again: drop it now (its memory is kept) */
+    b->prepared = 0;
+    leveldb_writebatch_clear(b->wb);
+    return rc;
 }
 
 /* ---- iterators --------------------------------------------------------------------------- */
@@ -658,5 +792,103 @@ ft_status ft_store_compact(ft_store *st, const void *start, size_t slen, const v
                   as it was and LevelDB retries later */
     leveldb_compact_range(st->db, start ? (const char *)start : NULL, start ? slen : 0,
                           limit ? (const char *)limit : NULL, limit ? llen : 0);
+    return FT_OK;
+}
+
+/* ---- leaving the index quick to open (ft_store_flush, ft_store_settle) ----------------------- */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+ft_status ft_store_flush(ft_store *st, ft_err *err)
+{
+    static const char edge[2] = {(char)0xff, (char)0xff};
+    (void)err; /* as ft_store_compact: LevelDB reports no error here */
+    leveldb_compact_range(st->db, edge, sizeof edge, edge, sizeof edge);
+    return FT_OK;
+}
+
+/* Files and MB per level from "leveldb.stats": after a 3-line header, one line per level that
+ * has files or compaction history, "level files size_mb time read_mb write_mb". Returns 0, or
+ * -1 when the property is missing or not in that form. */
+static int read_shape(ft_store *st, ft_store_shape *sh)
+{
+    memset(sh->files, 0, sizeof sh->files);
+    memset(sh->mb, 0, sizeof sh->mb);
+    char *stats = leveldb_property_value(st->db, "leveldb.stats");
+    if (!stats)
+        return -1;
+    int lines = 0, bad = 0;
+    for (char *p = stats; *p && !bad;) {
+        char *eol = strchr(p, '\n');
+        if (eol)
+            *eol = '\0';
+        if (++lines > 3) { /* level, files, size */
+            char *e1, *e2, *e3;
+            long level = strtol(p, &e1, 10);
+            long files = strtol(e1, &e2, 10);
+            double mb = strtod(e2, &e3);
+            if (e1 == p || e2 == e1 || e3 == e2 || level < 0 || level > 6 || files < 0)
+                bad = 1;
+            else {
+                sh->files[level] = (int)files;
+                sh->mb[level] = mb;
+            }
+        }
+        p = eol ? eol + 1 : p + strlen(p);
+    }
+    leveldb_free(stats);
+    return bad || lines < 3 ? -1 : 0;
+}
+
+static int shape_settled(const ft_store_shape *sh)
+{
+    if (sh->files[0] >= 4) /* kL0_CompactionTrigger */
+        return 0;
+    double budget = 10.0; /* MB for level 1 (MaxBytesForLevel), 10x per level below */
+    for (int level = 1; level < 6; level++, budget *= 10.0)
+        if (sh->mb[level] > budget)
+            return 0;
+    return 1;
+}
+
+ft_status ft_store_settle(ft_store *st, unsigned max_ms, ft_store_shape *shape, ft_err *err)
+{
+    ft_store_shape local;
+    ft_store_shape *sh = shape ? shape : &local;
+    memset(sh, 0, sizeof *sh);
+    double t0 = now_seconds();
+    ft_status rc = ft_store_flush(st, err);
+    if (rc != FT_OK)
+        return rc;
+    double t1 = now_seconds();
+    sh->flush_seconds = t1 - t0;
+    for (;;) {
+        if (read_shape(st, sh) != 0)
+            break; /* cannot tell: do not wait blind */
+        if (shape_settled(sh)) {
+            sh->settled = 1;
+            break;
+        }
+        if ((now_seconds() - t1) * 1000.0 >= (double)max_ms)
+            break;
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    sh->wait_seconds = now_seconds() - t1;
+    return FT_OK;
+}
+
+ft_status ft_store_levels(ft_store *st, ft_store_shape *shape, ft_err *err)
+{
+    memset(shape, 0, sizeof *shape);
+    if (read_shape(st, shape) != 0)
+        return ft_err_set(err, FT_ERR_IO, "index '%s': leveldb reports no level statistics",
+                          ft_store_path(st));
+    shape->settled = shape_settled(shape);
     return FT_OK;
 }

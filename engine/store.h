@@ -54,6 +54,13 @@ void ft_store_batch_clear(ft_store_batch *b);
 void ft_store_batch_free(ft_store_batch *b);
 ft_status ft_store_batch_commit(ft_store *st, ft_store_batch *b, int sync,
                                 ft_err *err) FT_WARN_UNUSED;
+/* The two halves of a commit, for writers that pipeline them (engine/ledger.c): prepare sorts
+ * the batch and copies it into LevelDB's WriteBatch (CPU only; may run on another thread than
+ * the writes, one thread per batch); write hands a prepared batch to LevelDB (prepares it
+ * first if needed). Adding to a batch un-prepares it; commit is prepare + write. */
+ft_status ft_store_batch_prepare(ft_store *st, ft_store_batch *b, ft_err *err) FT_WARN_UNUSED;
+ft_status ft_store_batch_write(ft_store *st, ft_store_batch *b, int sync,
+                               ft_err *err) FT_WARN_UNUSED;
 
 /* Iterates the keys that start with prefix, in key order. ft_store_iter_next returns 1 while
  * a record is available; key/value pointers are valid until the next call. */
@@ -78,5 +85,37 @@ ft_status ft_store_digest(ft_store *st, uint8_t out[32], ft_err *err) FT_WARN_UN
  * writers call this on the range they wrote before closing. Blocks until done. */
 ft_status ft_store_compact(ft_store *st, const void *start, size_t slen, const void *limit,
                            size_t llen, ft_err *err) FT_WARN_UNUSED;
+
+/* ---- leaving the index quick to open for the next process --------------------------------- */
+
+/* What ft_store_settle saw when it returned. */
+typedef struct ft_store_shape {
+    int files[7];          /* table files per level (LevelDB has 7) */
+    double mb[7];          /* their size in MB (LevelDB's "leveldb.stats", whole MB) */
+    int settled;           /* 1: LevelDB's background compaction has nothing left to do */
+    double flush_seconds;  /* time to write the memtable out */
+    double wait_seconds;   /* time then spent waiting for the background compaction */
+} ft_store_shape;
+
+/* Writes what is still in memory (the memtable) to a table file, so that the next opener
+ * has no log to replay (the first `address` after a 1M-tx `index` spent 3.9 s replaying it).
+ * LevelDB's C API has no flush call: CompactRange always compacts the memtable first
+ * (db_impl.cc, DBImpl::CompactRange), so this compacts the range [ff ff, ff ff], which no
+ * record type uses. Blocks until written. */
+ft_status ft_store_flush(ft_store *st, ft_err *err) FT_WARN_UNUSED;
+
+/* ft_store_flush, then waits (at most max_ms milliseconds) until LevelDB's own background
+ * compaction has nothing left to do: fewer than 4 level-0 files (its trigger) and no level
+ * over its size budget (10 MB for level 1, 10x more per level). Otherwise every later
+ * short-lived process restarts that compaction when it opens the store and abandons it at
+ * exit, and searches every level-0 file for each key (docs/performance.md, "address"). A
+ * writer calls it after its last batch, before ft_store_close. shape (may be NULL) gets the
+ * levels as left. FT_OK even when max_ms ran out (shape->settled says so). */
+ft_status ft_store_settle(ft_store *st, unsigned max_ms, ft_store_shape *shape,
+                          ft_err *err) FT_WARN_UNUSED;
+
+/* The levels as they are now (files, MB, settled; the two times 0), for benchmarks and
+ * diagnostics. FT_ERR_IO when LevelDB does not report them. */
+ft_status ft_store_levels(ft_store *st, ft_store_shape *shape, ft_err *err) FT_WARN_UNUSED;
 
 #endif

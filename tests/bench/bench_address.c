@@ -16,6 +16,9 @@
  *    (a process with the same libraries that opens the store read-only and closes it),
  *    `fundtrace version` (start-up only, no store) and /bin/true (process creation). Bounds
  *    and target run interleaved so that they see the same machine load.
+ * 0. Prints the load average (at start and at end), how many shared objects the fundtrace
+ *    binary maps at start, and the index's LevelDB levels (files and MB per level, and whether
+ *    a compaction is pending, which every reader would restart): what a figure depends on.
  * 3. Prints min / median / p90 / max of the wall time (fork to exit) and of the child's CPU
  *    time (user + system, from wait4), per group and per history-size class, and the ratio
  *    of the address median to the open-close median.
@@ -187,6 +190,15 @@ static int choose(const char *db, pick *picks, size_t *n, size_t want)
         fprintf(stderr, "bench_address: %s\n", err.msg);
         return 1;
     }
+    ft_store_shape sh;
+    if (ft_store_levels(st, &sh, &err) == FT_OK) {
+        printf("index levels (table files / MB): ");
+        for (int l = 0; l < 7; l++)
+            if (sh.files[l])
+                printf("L%d %d/%.0f  ", l, sh.files[l], sh.mb[l]);
+        printf("— %s\n", sh.settled ? "settled (no compaction pending)"
+                                     : "compaction pending (readers will restart it)");
+    }
     const ft_btc_params *net = ft_btc_params_by_name(rec.network);
     uint64_t n_addr = rec.next_addr;
     uint32_t *rows = calloc(n_addr ? n_addr : 1, sizeof *rows);
@@ -263,6 +275,52 @@ static int choose(const char *db, pick *picks, size_t *n, size_t want)
     return 0;
 }
 
+/* The load average now (first three fields of /proc/loadavg). */
+static void print_load(const char *when)
+{
+    char buf[128] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (!fgets(buf, sizeof buf, f))
+            snprintf(buf, sizeof buf, "?");
+        fclose(f);
+    }
+    char *nl = strchr(buf, '\n');
+    if (nl)
+        *nl = '\0';
+    printf("load average %s: %s\n", when, buf);
+}
+
+/* Shared objects the dynamic loader maps for path (LD_TRACE_LOADED_OBJECTS, as ldd), or -1. */
+static int count_libraries(const char *path)
+{
+    int fd[2];
+    if (pipe(fd) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        close(fd[0]);
+        close(fd[1]);
+        setenv("LD_TRACE_LOADED_OBJECTS", "1", 1);
+        execl(path, path, (char *)NULL);
+        _exit(127);
+    }
+    close(fd[1]);
+    int lines = 0;
+    char buf[4096];
+    ssize_t r;
+    while ((r = read(fd[0], buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < r; i++)
+            lines += buf[i] == '\n';
+    close(fd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? lines : -1;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: bench_address --db DIR [--fundtrace PATH] [--rounds N] "
@@ -315,6 +373,9 @@ int main(int argc, char **argv)
     }
     self[sl] = '\0';
     size_t given = n;
+    print_load("at start");
+    printf("%s maps %d shared objects at start (vdso and ld.so included)\n", fundtrace,
+           count_libraries(fundtrace));
     if (choose(db, picks, &n, (size_t)want) != 0)
         return 1;
 
@@ -378,6 +439,7 @@ int main(int argc, char **argv)
     stats("bound: /bin/true", &tru, NULL);
     printf("\nratio address median / open-close median: %.2fx; target: median under 20 ms\n",
            m_oc > 0 ? m_all / m_oc : 0.0);
+    print_load("at end");
     for (size_t i = 0; i < n; i++)
         free(picks[i].s.v);
     free(all.v);
