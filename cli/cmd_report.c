@@ -7,7 +7,9 @@
  * writer adds the trace files (summary.csv, flows.csv, and whatever else `trace` writes) so
  * that the appendix is complete. Every file goes through a temporary file and a rename once
  * all report tables are complete: bad input (an unknown incident, a seed not in the index)
- * stops before anything is written.
+ * stops before anything is written. Account-chain incidents (cli/trace_job_account.c) are
+ * built as one report part per (chain, asset) whose rows follow the Bitcoin rows in each
+ * table (header once); an index of account chains only is reported too.
  *
  * ft_cli_report_write is shared with `demo` (cli/cmd_demo.c).
  */
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/btc_index.h"
 #include "cli/commands.h"
@@ -32,7 +35,8 @@
 
 const char cmd_report_usage[] =
     "usage: fundtrace [--json] report [--model poison|haircut|fifo|all] [--max-hops N]\n"
-    "                 [--min-value AMOUNT] [--incident ID] [--snapshot FILE] --out DIR\n"
+    "                 [--min-value AMOUNT] [--incident ID] [--paths 0|1] [--no-exposure]\n"
+    "                 [--snapshot FILE] --out DIR\n"
     "\n"
     "Traces the imported incidents (all of them, or --incident ID) like 'fundtrace trace'\n"
     "with every model by default, and writes the appendix tables of a report into DIR:\n"
@@ -52,6 +56,9 @@ const char cmd_report_usage[] =
     "columns stay empty where no price is known.\n"
     "--snapshot FILE reads a file of 'fundtrace snapshot' instead of the index (same\n"
     "files); started by mpirun, the incidents are split over the ranks (docs/hpc.md).\n"
+    "--paths N: evidence paths per flow in paths.csv, 1 (default) or 0 (no paths.csv).\n"
+    "--no-exposure: do not store the per-address exposure that 'fundtrace address' shows\n"
+    "(stored rows stay as they were; overlaps.csv is still computed).\n"
     "\n"
     "Exit codes: 0 ok, 1 runtime failure, 2 bad input (an unknown incident, a seed not in\n"
     "the index), 129 usage error.\n";
@@ -106,6 +113,55 @@ static ft_status write_table(const ft_report *rep, size_t t, FILE *f, const char
     }
 }
 
+/* The tables of one report part appended to the open table files: the first part with its
+ * header lines, a later part (an account chain's asset) without them. */
+typedef struct report_out {
+    FILE *f[N_TABLES];
+    const char *tmp[N_TABLES];
+    size_t n_overlaps;
+    int parts;
+} report_out;
+
+static ft_status write_part(report_out *o, const ft_report *rep, ft_err *err)
+{
+    ft_status s = FT_OK;
+    for (size_t t = 0; t < N_TABLES && s == FT_OK; t++) {
+        if (o->parts == 0) {
+            s = write_table(rep, t, o->f[t], o->tmp[t], err);
+            continue;
+        }
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        if (!m)
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory for '%s'", o->tmp[t]);
+        s = write_table(rep, t, m, o->tmp[t], err);
+        if (fclose(m) != 0 && s == FT_OK)
+            s = ft_err_set(err, FT_ERR_NOMEM, "out of memory for '%s'", o->tmp[t]);
+        const char *body = buf ? memchr(buf, '\n', len) : NULL; /* skip the header line */
+        if (s == FT_OK && body) {
+            body++;
+            size_t nb = len - (size_t)(body - buf);
+            if (nb && fwrite(body, 1, nb, o->f[t]) != nb)
+                s = ft_err_set(err, FT_ERR_IO, "cannot write '%s'", o->tmp[t]);
+        }
+        free(buf);
+    }
+    o->parts++;
+    o->n_overlaps += rep->n_overlap;
+    return s;
+}
+
+static ft_status account_part(void *ctx, const ft_report_input *in, ft_err *err)
+{
+    ft_report rep;
+    ft_status s = ft_report_build(&rep, in, err);
+    if (s == FT_OK)
+        s = write_part(ctx, &rep, err);
+    ft_report_release(&rep);
+    return s;
+}
+
 int ft_cli_report_write(const struct ft_cli_trace_job *job, const char *dir, size_t *n_overlaps)
 {
     size_t n = job->n_inc;
@@ -136,7 +192,7 @@ int ft_cli_report_write(const struct ft_cli_trace_job *job, const char *dir, siz
     }
     uint32_t *cl = NULL;
     ft_status s = FT_OK;
-    if (job->st) {
+    if (job->st && n > 0) {
         s = ft_clusterstore_load(job->st, FT_CHAIN_BTC, job->g.n_addr, &cl, &err);
         if (s != FT_OK) {
             free(inc);
@@ -161,31 +217,41 @@ int ft_cli_report_write(const struct ft_cli_trace_job *job, const char *dir, siz
     ft_report rep;
     s = ft_report_build(&rep, &in, &err);
     char fin[N_TABLES][4200], tmp[N_TABLES][4224];
+    report_out o;
+    memset(&o, 0, sizeof o);
     size_t made = 0;
     for (size_t t = 0; t < N_TABLES && s == FT_OK; t++) {
         snprintf(fin[t], sizeof fin[t], "%s/%s", dir, table_names[t]);
         snprintf(tmp[t], sizeof tmp[t], "%.4190s.tmp", fin[t]);
-        FILE *f = fopen(tmp[t], "w");
-        if (!f) {
+        o.tmp[t] = tmp[t];
+        o.f[t] = fopen(tmp[t], "w");
+        if (!o.f[t]) {
             s = ft_err_set(&err, FT_ERR_IO, "cannot write '%s': %s", tmp[t], strerror(errno));
             break;
         }
         made++;
-        s = write_table(&rep, t, f, tmp[t], &err);
-        if (fclose(f) != 0 && s == FT_OK)
-            s = ft_err_set(&err, FT_ERR_IO, "cannot write '%s'", tmp[t]);
     }
-    for (size_t t = 0; t < made && s == FT_OK; t++)
+    if (s == FT_OK) /* Bitcoin first (headers), then every account chain's assets */
+        s = write_part(&o, &rep, &err);
+    ft_report_release(&rep);
+    int code = 0;
+    if (s == FT_OK && ft_cli_trace_job_account_incidents(job) > 0)
+        code = ft_cli_trace_job_account_report(job, account_part, &o);
+    for (size_t t = 0; t < made; t++)
+        if (fclose(o.f[t]) != 0 && s == FT_OK)
+            s = ft_err_set(&err, FT_ERR_IO, "cannot write '%s'", tmp[t]);
+    for (size_t t = 0; t < made && s == FT_OK && code == 0; t++)
         if (rename(tmp[t], fin[t]) != 0)
             s = ft_err_set(&err, FT_ERR_IO, "cannot rename '%s': %s", tmp[t], strerror(errno));
-    if (s != FT_OK)
+    if (s != FT_OK || code != 0)
         for (size_t t = 0; t < made; t++)
-            remove(tmp[t]);
+            unlink(tmp[t]);
     if (n_overlaps)
-        *n_overlaps = rep.n_overlap;
-    ft_report_release(&rep);
+        *n_overlaps = o.n_overlaps;
     free(cl);
     free(inc);
+    if (code)
+        return code;
     return s == FT_OK ? 0 : ft_cli_fail(s, &err);
 }
 
@@ -193,7 +259,8 @@ int ft_cli_report_write(const struct ft_cli_trace_job *job, const char *dir, siz
  * `report --snapshot` (cli/trace_snapshot.c, rank 0 under MPI). */
 static int report_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
 {
-    size_t n_over = 0;
+    size_t n_over = 0, n_inc = job->n_inc + ft_cli_trace_job_account_incidents(job);
+    size_t n_acct_flows = ft_cli_trace_job_account_flow_count(job);
     int code = ft_cli_report_write(job, out, &n_over);
     if (code == 0)
         code = ft_cli_trace_job_write(job, out);
@@ -202,8 +269,8 @@ static int report_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
     if (code == 0) {
         if (cli->json) {
             cJSON *o = cJSON_CreateObject();
-            ft_cli_json_num(o, "incidents", (double)job->n_inc);
-            ft_cli_json_num(o, "flows", (double)job->res.n_flows);
+            ft_cli_json_num(o, "incidents", (double)n_inc);
+            ft_cli_json_num(o, "flows", (double)(job->res.n_flows + n_acct_flows));
             ft_cli_json_num(o, "overlaps", (double)n_over);
             cJSON *files = cJSON_AddArrayToObject(o, "files");
             for (size_t t = 0; t < N_TABLES; t++)
@@ -216,7 +283,7 @@ static int report_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
             printf("report of %zu incidents (%zu flows, %zu overlap rows) written to '%s': "
                    "by_incident.csv, by_year.csv, by_exchange.csv, by_channel.csv, "
                    "overlaps.csv, summary.csv, flows.csv\n",
-                   job->n_inc, job->res.n_flows, n_over, out);
+                   n_inc, job->res.n_flows + n_acct_flows, n_over, out);
         }
     }
     return code;
@@ -225,8 +292,10 @@ static int report_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
 int cmd_report(ft_cli *cli, int argc, char **argv)
 {
     const char *incident = NULL, *model = NULL, *max_hops = NULL, *min_value = NULL, *out = NULL;
-    const char *snapshot = NULL;
+    const char *snapshot = NULL, *paths = NULL;
+    int no_exposure = 0;
     const ft_opt opts[] = {{"incident", 1, &incident, NULL}, {"model", 1, &model, NULL},
+                           {"paths", 1, &paths, NULL}, {"no-exposure", 0, NULL, &no_exposure},
                            {"max-hops", 1, &max_hops, NULL}, {"min-value", 1, &min_value, NULL},
                            {"out", 1, &out, NULL},           {"snapshot", 1, &snapshot, NULL},
                            {NULL, 0, NULL, NULL}};
@@ -237,16 +306,16 @@ int cmd_report(ft_cli *cli, int argc, char **argv)
     if (!out || !*out)
         return ft_cli_usage_error("report", "--out DIR is required");
     ft_trace_opts to;
-    if ((rc = ft_cli_trace_parse_opts("report", model, max_hops, min_value, &to)) != 0)
+    if ((rc = ft_cli_trace_parse_opts("report", model, max_hops, min_value, &to)) != 0 ||
+        (rc = ft_cli_trace_parse_paths("report", paths, &to)) != 0)
         return rc;
     to.exposure = 1;
     if (snapshot) /* the snapshot only; MPI when started by mpirun (cli/trace_snapshot.c) */
         return ft_cli_snapshot_job_cmd(cli, snapshot, incident, &to, out, report_finish);
 
     ft_store *st = NULL;
-    const ft_btc_params *net = NULL;
-    ft_query_chainrec crec;
-    if ((rc = ft_cli_btc_open(cli, &st, &net, &crec)) != 0)
+    const ft_btc_params *net = NULL; /* NULL: an index of account chains only */
+    if ((rc = ft_cli_trace_open(cli, &st, &net)) != 0)
         return rc;
     ft_cli_trace_job job;
     int code = ft_cli_trace_job_prepare(&job, st, net, cli->db_path, incident);
@@ -261,6 +330,7 @@ int cmd_report(ft_cli *cli, int argc, char **argv)
             job.opts.asset = asset;
             job.opts.decimals = decimals;
         }
+        job.no_store_exposure = no_exposure;
         code = ft_cli_trace_job_run(&job);
     }
     if (code == 0)

@@ -19,7 +19,8 @@
 
 const char cmd_trace_usage[] =
     "usage: fundtrace [--json] trace (--incident ID | --all) [--model poison|haircut|fifo|all]\n"
-    "                 [--max-hops N] [--min-value AMOUNT] [--snapshot FILE] --out DIR\n"
+    "                 [--max-hops N] [--min-value AMOUNT] [--paths 0|1] [--no-exposure]\n"
+    "                 [--snapshot FILE] --out DIR\n"
     "\n"
     "Traces the stolen funds of the imported incidents (fundtrace incidents import) through\n"
     "the Bitcoin index with the taint models of ARCHITECTURE.md section 5 (default: all),\n"
@@ -42,6 +43,9 @@ const char cmd_trace_usage[] =
     "\n"
     "--snapshot FILE reads a file of 'fundtrace snapshot' instead of the index (same\n"
     "output); started by mpirun, the incidents are split over the ranks (docs/hpc.md).\n"
+    "--paths N: evidence paths per flow in paths.csv, 1 (default) or 0 (no paths.csv; on a\n"
+    "large chain it is the biggest file). --no-exposure: neither compute nor store the\n"
+    "per-address exposure that 'fundtrace address' shows (stored rows stay as they were).\n"
     "\n"
     "Exit codes: 0 ok, 1 runtime failure (conservation check included), 2 bad input (an\n"
     "unknown incident, a seed not in the index, a seed amount above its outputs, a malformed\n"
@@ -67,10 +71,11 @@ static int trace_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
             code = ft_cli_json_print(o);
         } else if (!cli->quiet) {
             printf("traced %zu incidents (%zu seed outputs): %zu flows, %llu tx visits; wrote "
-                   "summary.csv, flows.csv, paths.csv and flow.dot in '%s'\n",
+                   "summary.csv, flows.csv, %sflow.dot in '%s'\n",
                    job->n_inc + ft_cli_trace_job_account_incidents(job), job->n_seeds,
                    job->res.n_flows,
-                   (unsigned long long)job->res.tx_visited, out);
+                   (unsigned long long)job->res.tx_visited,
+                   job->opts.paths ? "paths.csv and " : "", out);
         }
     }
     return code;
@@ -79,9 +84,10 @@ static int trace_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
 int cmd_trace(ft_cli *cli, int argc, char **argv)
 {
     const char *incident = NULL, *model = NULL, *max_hops = NULL, *min_value = NULL, *out = NULL;
-    const char *snapshot = NULL;
-    int all = 0;
+    const char *snapshot = NULL, *paths = NULL;
+    int all = 0, no_exposure = 0;
     const ft_opt opts[] = {{"incident", 1, &incident, NULL}, {"all", 0, NULL, &all},
+                           {"paths", 1, &paths, NULL}, {"no-exposure", 0, NULL, &no_exposure},
                            {"model", 1, &model, NULL},       {"max-hops", 1, &max_hops, NULL},
                            {"min-value", 1, &min_value, NULL}, {"out", 1, &out, NULL},
                            {"snapshot", 1, &snapshot, NULL},   {NULL, 0, NULL, NULL}};
@@ -95,7 +101,8 @@ int cmd_trace(ft_cli *cli, int argc, char **argv)
     if (!out || !*out)
         return ft_cli_usage_error("trace", "--out DIR is required");
     ft_trace_opts to;
-    if ((rc = ft_cli_trace_parse_opts("trace", model, max_hops, min_value, &to)) != 0)
+    if ((rc = ft_cli_trace_parse_opts("trace", model, max_hops, min_value, &to)) != 0 ||
+        (rc = ft_cli_trace_parse_paths("trace", paths, &to)) != 0)
         return rc;
     if (snapshot) /* never opens the index; MPI when started by mpirun (trace_snapshot.c) */
         return ft_cli_snapshot_job_cmd(cli, snapshot, incident, &to, out, trace_finish);
@@ -111,7 +118,8 @@ int cmd_trace(ft_cli *cli, int argc, char **argv)
         to.asset = job.opts.asset;
         to.decimals = job.opts.decimals;
         job.opts = to;
-        job.opts.exposure = 1; /* stored for `fundtrace address` below */
+        job.opts.exposure = !no_exposure; /* stored for `fundtrace address` below */
+        job.no_store_exposure = no_exposure;
         code = ft_cli_trace_job_run(&job);
     }
     if (code == 0)

@@ -10,9 +10,10 @@
  * graph → terminal category per address (its own label, else the label of its cluster: the
  * lowest-id labelled member of the cluster with a terminal category). Run: ft_trace_run, then
  * the text of each flow's address and the output order. Write: summary.csv, flows.csv (USD
- * from datasets/prices, found as load_prices says), paths.csv, flow.dot to temporary files in
- * DIR, renamed when complete, so a failed trace never leaves half a file; then flow.svg by
- * Graphviz. A conservation failure
+ * from datasets/prices, found as load_prices says), paths.csv, flow.dot — the Bitcoin rows,
+ * then the account chains' (cli/trace_job_account.c) — to temporary files in DIR, flow.svg
+ * rendered from flow.dot.tmp by Graphviz, and all renamed only when every one succeeded, so a
+ * failed trace leaves DIR's previous files as they were. A conservation failure
  * is a bug, reported as a runtime failure (exit 1) naming the incident and model.
  *
  * Output order: incidents by id (store order), models poison, haircut, fifo; flows within an
@@ -20,6 +21,7 @@
  * number of threads.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -317,6 +319,18 @@ int ft_cli_trace_parse_opts(const char *cmd, const char *model, const char *max_
     return 0;
 }
 
+int ft_cli_trace_parse_paths(const char *cmd, const char *paths, ft_trace_opts *opts)
+{
+    if (!paths)
+        return 0;
+    unsigned long long v;
+    if (ft_cli_parse_u64(paths, &v) != 0 || v > 1)
+        return ft_cli_usage_error(cmd, "--paths needs 0 or 1 (evidence paths per flow), not '%s'",
+                                  paths);
+    opts->paths = (int)v;
+    return 0;
+}
+
 /* Text callbacks over the store. */
 static ft_status store_addr_text(void *ctx, uint32_t addr, char out[FT_CLI_ADDR_TEXT_MAX],
                                  ft_err *err)
@@ -431,7 +445,7 @@ int ft_cli_trace_job_prepare(ft_cli_trace_job *job, ft_store *st, const ft_btc_p
                                "import FILE'",
                             db_path);
     if (set->n == 0)
-        return 0; /* account chains only */
+        return ft_cli_trace_job_load_prices(job); /* account chains only */
     job->names = malloc(set->n * sizeof *job->names);
     job->inc_first_row = malloc(set->n * sizeof *job->inc_first_row);
     if (!job->names || !job->inc_first_row)
@@ -518,7 +532,6 @@ int ft_cli_trace_job_run(ft_cli_trace_job *job)
 
 static ft_status w_summary(FILE *f, const ft_cli_trace_job *job, ft_err *err)
 {
-    (void)err;
     const ft_trace_result *res = &job->res;
     fputs("incident,model,chain,asset,stolen,to_exchange,to_mixer,to_bridge,to_other,unspent,"
           "fees,below_threshold,hop_limit\n",
@@ -539,12 +552,11 @@ static ft_status w_summary(FILE *f, const ft_cli_trace_job *job, ft_err *err)
             }
             fputc('\n', f);
         }
-    return FT_OK;
+    return ft_cli_trace_job_account_summary(f, job, err); /* EVM chains' rows */
 }
 
 static ft_status w_flows(FILE *f, const ft_cli_trace_job *job, ft_err *err)
 {
-    (void)err;
     const ft_trace_result *res = &job->res;
     fputs("incident,model,chain,asset,category,entity,address,amount,amount_usd,hops,first_time,"
           "last_time,tx_count\n",
@@ -572,7 +584,7 @@ static ft_status w_flows(FILE *f, const ft_cli_trace_job *job, ft_err *err)
         put_time(f, x->last_time);
         fprintf(f, ",%llu\n", (unsigned long long)x->tx_count);
     }
-    return FT_OK;
+    return ft_cli_trace_job_account_flows(f, job, err); /* EVM chains' rows */
 }
 
 /* Text of the distinct ids the paths name, resolved once each (paths share most hops: on a
@@ -664,6 +676,8 @@ static ft_status w_paths(FILE *f, const ft_cli_trace_job *job, ft_err *err)
         free(addr_ids);
     if (s == FT_OK)
         s = w_paths_rows(f, job, &txt, &adr, err);
+    if (s == FT_OK)
+        s = ft_cli_trace_job_account_paths(f, job, err); /* EVM chains' rows */
     free(txt.ids);
     free(txt.text);
     free(adr.ids);
@@ -845,10 +859,17 @@ static ft_status w_dot(FILE *f, const ft_cli_trace_job *job, ft_err *err)
             max = ent[e].sum.amount;
 
     fputs("digraph fundtrace {\n", f);
-    fprintf(f, "  graph [rankdir=LR, labelloc=t, fontname=\"Helvetica\", label=\"fundtrace: where "
-               "the stolen funds went, model %s (edge width proportional to the BTC amount, 1 "
-               "to 12 pt; USD at the daily close of each delivery)\"];\n",
-            ft_taint_model_get(model)->name);
+    if (ft_cli_trace_job_account_incidents(job) == 0)
+        fprintf(f, "  graph [rankdir=LR, labelloc=t, fontname=\"Helvetica\", label=\"fundtrace: "
+                   "where the stolen funds went, model %s (edge width proportional to the BTC "
+                   "amount, 1 to 12 pt; USD at the daily close of each delivery)\"];\n",
+                ft_taint_model_get(model)->name);
+    else /* account chains too: widths compare amounts of one asset only */
+        fprintf(f, "  graph [rankdir=LR, labelloc=t, fontname=\"Helvetica\", label=\"fundtrace: "
+                   "where the stolen funds went, model %s (edge width proportional to the "
+                   "amount within each asset, 1 to 12 pt; USD at the daily close of each "
+                   "delivery)\"];\n",
+                ft_taint_model_get(model)->name);
     fputs("  node [fontname=\"Helvetica\", shape=box, style=filled, fillcolor=\"#eeeeee\"];\n"
           "  edge [fontname=\"Helvetica\", fontsize=10, color=\"#555555\"];\n",
           f);
@@ -908,28 +929,33 @@ static ft_status w_dot(FILE *f, const ft_cli_trace_job *job, ft_err *err)
         snprintf(b, sizeof b, "e%zu", e);
         dot_edge(f, a, b, &ent[e].sum, max, 1);
     }
-    fputs("}\n", f);
     free(ic);
     free(ent);
-    return FT_OK;
+    ft_status s = ft_cli_trace_job_account_dot(f, job, model, err); /* EVM chains */
+    fputs("}\n", f);
+    return s;
 }
 
-/* Renders dir/flow.dot to dir/flow.svg with `dot -Tsvg` (posix_spawnp: PATH lookup, no
- * shell), through flow.svg.tmp and a rename. Graphviz missing: a one-line note, FT_OK. */
-static ft_status render_svg(const char *dir, ft_err *err)
+/* Renders the DOT file dot_path to svg_path with `dot -Tsvg` (posix_spawnp: PATH lookup, no
+ * shell; its stderr to /dev/null, so a failure is our one error line). *made = 1 when
+ * written; Graphviz missing: a one-line note naming dot_final, *made = 0, FT_OK. */
+static ft_status render_svg(const char *dot_path, const char *svg_path, const char *dot_final,
+                            int *made, ft_err *err)
 {
-    char dot_path[4200], tmp[4224], fin[4200];
-    snprintf(dot_path, sizeof dot_path, "%s/flow.dot", dir);
-    snprintf(fin, sizeof fin, "%s/flow.svg", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp", fin);
-    char *argv[] = {"dot", "-Tsvg", "-o", tmp, dot_path, NULL};
+    *made = 0;
+    char *argv[] = {"dot", "-Tsvg", "-o", (char *)svg_path, (char *)dot_path, NULL};
     extern char **environ;
     pid_t pid;
-    int rc = posix_spawnp(&pid, "dot", NULL, NULL, argv, environ);
+    posix_spawn_file_actions_t fa;
+    if (posix_spawn_file_actions_init(&fa) != 0)
+        return ft_err_set(err, FT_ERR_NOMEM, "cannot prepare to run Graphviz 'dot'");
+    int rc = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    if (rc == 0)
+        rc = posix_spawnp(&pid, "dot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
     if (rc == ENOENT) {
-        remove(fin); /* never leave an svg of an older run beside the new flow.dot */
         ft_log(FT_LOG_INFO, "note: Graphviz 'dot' is not installed: wrote '%s' without flow.svg",
-               dot_path);
+               dot_final);
         return FT_OK;
     }
     if (rc != 0)
@@ -939,21 +965,31 @@ static ft_status render_svg(const char *dir, ft_err *err)
         if (errno != EINTR)
             return ft_err_set(err, FT_ERR_IO, "waiting for Graphviz 'dot': %s", strerror(errno));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        remove(tmp);
-        return ft_err_set(err, FT_ERR_IO, "Graphviz 'dot -Tsvg' failed on '%s' (status %d)",
-                          dot_path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        unlink(svg_path); /* a file dot left half written (never a directory) */
+        return ft_err_set(err, FT_ERR_IO, "Graphviz 'dot -Tsvg' failed writing '%s' (status %d)",
+                          svg_path, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
     }
-    if (rename(tmp, fin) != 0) {
-        remove(tmp);
-        return ft_err_set(err, FT_ERR_IO, "cannot rename '%s': %s", tmp, strerror(errno));
-    }
+    *made = 1;
     return FT_OK;
 }
 
 typedef ft_status (*trace_file_fn)(FILE *f, const ft_cli_trace_job *job, ft_err *err);
 
-/* Writes every file to DIR/<name>.tmp, then renames them all: a failure leaves no half file
- * (the .tmp files are removed). */
+/* paths.csv is written when every part of the run recorded paths: the Bitcoin part
+ * (res.path_off, or no Bitcoin flows) and the account part when it has incidents. */
+static int job_has_paths(const ft_cli_trace_job *job)
+{
+    int acct = ft_cli_trace_job_account_incidents(job) > 0;
+    if (job->res.path_off)
+        return !acct || ft_cli_trace_job_account_has_paths(job);
+    return job->res.n_flows == 0 && acct && ft_cli_trace_job_account_has_paths(job);
+}
+
+/* Writes every file, Bitcoin and account-chain rows, to DIR/<name>.tmp (flow.svg rendered
+ * from flow.dot.tmp), and only when all of them succeeded renames them into place; a run
+ * without paths removes an older DIR/paths.csv, one without Graphviz an older flow.svg, so no
+ * file of an earlier run is left looking current. A failure removes the .tmp files and
+ * leaves DIR's previous files as they were. */
 static ft_status write_files(const char *dir, const ft_cli_trace_job *job, ft_err *err)
 {
     static const struct {
@@ -963,16 +999,20 @@ static ft_status write_files(const char *dir, const ft_cli_trace_job *job, ft_er
     } files[] = {{"summary.csv", w_summary, 0},
                  {"flows.csv", w_flows, 0},
                  {"paths.csv", w_paths, 1},
-                 {"flow.dot", w_dot, 0}};
-    enum { N_FILES = sizeof files / sizeof files[0] };
+                 {"flow.dot", w_dot, 0},
+                 {"flow.svg", NULL, 0}};
+    enum { N_FILES = sizeof files / sizeof files[0], DOT = 3, SVG = 4, PATHS = 2 };
     char tmp[N_FILES][4224], fin[N_FILES][4200];
-    int done[N_FILES] = {0};
+    int done[N_FILES] = {0}; /* 1: .tmp written, 2: renamed */
+    int with_paths = job_has_paths(job);
     ft_status s = FT_OK;
-    for (size_t k = 0; k < N_FILES && s == FT_OK; k++) {
-        if (files[k].needs_paths && !job->res.path_off)
-            continue;
+    for (size_t k = 0; k < N_FILES; k++) {
         snprintf(fin[k], sizeof fin[k], "%s/%s", dir, files[k].name);
         snprintf(tmp[k], sizeof tmp[k], "%s/%s.tmp", dir, files[k].name);
+    }
+    for (size_t k = 0; k < SVG && s == FT_OK; k++) {
+        if (files[k].needs_paths && !with_paths)
+            continue;
         FILE *f = fopen(tmp[k], "w");
         if (!f) {
             s = ft_err_set(err, FT_ERR_IO, "cannot write '%s': %s", tmp[k], strerror(errno));
@@ -980,21 +1020,32 @@ static ft_status write_files(const char *dir, const ft_cli_trace_job *job, ft_er
         }
         done[k] = 1;
         s = files[k].fn(f, job, err);
+        if (ferror(f) && s == FT_OK)
+            s = ft_err_set(err, FT_ERR_IO, "cannot write '%s'", tmp[k]);
         if (fclose(f) != 0 && s == FT_OK)
             s = ft_err_set(err, FT_ERR_IO, "cannot write '%s'", tmp[k]);
     }
+    if (s == FT_OK) {
+        int made = 0;
+        s = render_svg(tmp[DOT], tmp[SVG], fin[DOT], &made, err);
+        done[SVG] = made;
+    }
+    if (s == FT_OK && !with_paths && remove(fin[PATHS]) != 0 && errno != ENOENT)
+        s = ft_err_set(err, FT_ERR_IO, "cannot remove the older '%s': %s", fin[PATHS],
+                       strerror(errno));
+    if (s == FT_OK && !done[SVG] && remove(fin[SVG]) != 0 && errno != ENOENT)
+        s = ft_err_set(err, FT_ERR_IO, "cannot remove the older '%s': %s", fin[SVG],
+                       strerror(errno));
     for (size_t k = 0; k < N_FILES && s == FT_OK; k++)
         if (done[k] && rename(tmp[k], fin[k]) != 0)
             s = ft_err_set(err, FT_ERR_IO, "cannot rename '%s': %s", tmp[k], strerror(errno));
         else if (done[k])
             done[k] = 2;
-    if (s != FT_OK) {
+    if (s != FT_OK)
         for (size_t k = 0; k < N_FILES; k++)
             if (done[k] == 1)
-                remove(tmp[k]);
-        return s;
-    }
-    return render_svg(dir, err);
+                unlink(tmp[k]);
+    return s;
 }
 
 int ft_cli_trace_job_write(const ft_cli_trace_job *job, const char *dir)
@@ -1004,12 +1055,13 @@ int ft_cli_trace_job_write(const ft_cli_trace_job *job, const char *dir)
     ft_err err;
     ft_err_clear(&err);
     ft_status s = write_files(dir, job, &err);
-    return s == FT_OK ? ft_cli_trace_job_account_write(job, dir) /* EVM chains' rows */
-                      : ft_cli_fail(s, &err);
+    return s == FT_OK ? 0 : ft_cli_fail(s, &err);
 }
 
 int ft_cli_trace_job_store_exposure(const ft_cli_trace_job *job)
 {
+    if (job->no_store_exposure) /* --no-exposure */
+        return 0;
     if (!job->st || !job->opts.exposure)
         return ft_cli_error(1, "internal: exposure stored without an index or an exposure run");
     const ft_trace_result *res = &job->res;

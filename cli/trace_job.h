@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "chains/bitcoin/address.h"
 #include "chains/bitcoin/params.h"
@@ -24,6 +25,7 @@
 #include "cli/cluster_cli.h"
 #include "engine/graph.h"
 #include "engine/incidents.h"
+#include "engine/report.h"
 #include "engine/store.h"
 #include "engine/trace.h"
 
@@ -74,12 +76,20 @@ typedef struct ft_cli_trace_job {
 
     /* account chains (cli/trace_job_account.c): their incidents, graphs and results */
     struct ft_cli_trace_acct *acct;
+
+    /* --no-exposure: ft_cli_trace_job_store_exposure stores nothing (returns 0) */
+    int no_store_exposure;
 } ft_cli_trace_job;
 
 /* Parses --model/--max-hops/--min-value (any may be NULL: all models, no limits) into
  * *opts. Returns 0 or 129 (message printed, naming cmd). */
 int ft_cli_trace_parse_opts(const char *cmd, const char *model, const char *max_hops,
                             const char *min_value, ft_trace_opts *opts);
+
+/* Parses --paths N of trace and report (NULL: the default, 1) into opts->paths: evidence
+ * paths per flow in paths.csv, 1 (the path of the flow's largest delivery) or 0 (no paths
+ * recorded, no paths.csv). Returns 0 or 129 (message printed, naming cmd). */
+int ft_cli_trace_parse_paths(const char *cmd, const char *paths, ft_trace_opts *opts);
 
 /* Prepares the job from the Bitcoin index st (not owned, kept open by the caller until
  * release): the incidents (incident NULL = all), their seeds, the graph, the labels and the
@@ -97,9 +107,11 @@ int ft_cli_trace_job_load_prices(ft_cli_trace_job *job);
 int ft_cli_trace_job_run(ft_cli_trace_job *job);
 
 /* Writes DIR/summary.csv, DIR/flows.csv, DIR/paths.csv (when the run recorded paths:
- * opts.paths) and DIR/flow.dot (created if missing) through temporary files and renames,
- * then DIR/flow.svg with Graphviz `dot -Tsvg` when dot is installed (else a one-line note).
- * Returns 0 or an exit code. */
+ * opts.paths) and DIR/flow.dot (DIR created if missing), Bitcoin rows then the account
+ * chains', and DIR/flow.svg with Graphviz `dot -Tsvg` when dot is installed (else a one-line
+ * note), all through temporary files renamed only when every file succeeded: a failure
+ * leaves DIR's previous files unchanged. A run without paths (without Graphviz) removes an
+ * older paths.csv (flow.svg). Returns 0 or an exit code. */
 int ft_cli_trace_job_write(const ft_cli_trace_job *job, const char *dir);
 
 /* Stores the run's per-address exposure (job->res.exposure: run with job->opts.exposure = 1)
@@ -129,9 +141,25 @@ int ft_cli_trace_job_account_prepare(ft_cli_trace_job *job, ft_store *st, const 
 size_t ft_cli_trace_job_account_incidents(const ft_cli_trace_job *job);
 /* Traces them with job->opts (--min-value scaled to the native asset's decimals). */
 int ft_cli_trace_job_account_run(ft_cli_trace_job *job);
-/* Appends their rows to DIR/summary.csv and DIR/flows.csv (written first by the Bitcoin
- * part, headers included). Returns 0 or an exit code. */
-int ft_cli_trace_job_account_write(const ft_cli_trace_job *job, const char *dir);
+/* Their rows in the files of `trace --out DIR`, written by ft_cli_trace_job_write into the
+ * same temporary file after the Bitcoin rows (headers are the Bitcoin part's): summary.csv,
+ * flows.csv (amount_usd where a price file covers the asset), paths.csv (when has_paths),
+ * and flow.dot's account nodes and edges under model. FT_OK or an error. */
+ft_status ft_cli_trace_job_account_summary(FILE *f, const ft_cli_trace_job *job, ft_err *err);
+ft_status ft_cli_trace_job_account_flows(FILE *f, const ft_cli_trace_job *job, ft_err *err);
+ft_status ft_cli_trace_job_account_paths(FILE *f, const ft_cli_trace_job *job, ft_err *err);
+ft_status ft_cli_trace_job_account_dot(FILE *f, const ft_cli_trace_job *job, int model,
+                                       ft_err *err);
+/* Flow rows of the account incidents. */
+size_t ft_cli_trace_job_account_flow_count(const ft_cli_trace_job *job);
+/* 1 when the account run recorded evidence paths (opts.paths). */
+int ft_cli_trace_job_account_has_paths(const ft_cli_trace_job *job);
+/* Report parts of the account incidents (run with opts.exposure for overlaps): fn is called
+ * once per (chain, asset) with the report input of that part (engine/report.h; valid for
+ * the call only). Returns 0 or an exit code (message printed). */
+typedef ft_status (*ft_cli_acct_report_fn)(void *ctx, const ft_report_input *in, ft_err *err);
+int ft_cli_trace_job_account_report(const ft_cli_trace_job *job, ft_cli_acct_report_fn fn,
+                                    void *ctx);
 void ft_cli_trace_job_account_release(ft_cli_trace_job *job);
 
 #endif

@@ -1,10 +1,12 @@
 /*
  * trace_job_account.c — the account-chain part of a trace job (trace_job.h): incidents of
  * the EVM chains (ethereum, bsc, …, dev) traced over the account graph
- * (engine/graph_account.c) with engine/trace_account.c, their rows appended to the same
- * summary.csv and flows.csv as the Bitcoin rows (chain = the chain's name, asset = the
- * native symbol, or the token's symbol, or its contract address when the index has no
- * symbol).
+ * (engine/graph_account.c) with engine/trace_account.c, their rows written after the Bitcoin
+ * rows into the same summary.csv, flows.csv, paths.csv and flow.dot (chain = the chain's
+ * name, asset = the native symbol, or the token's symbol, or its contract address when the
+ * index has no symbol), and the report parts of cli/cmd_report.c (one per chain and asset).
+ * USD: the native asset by its symbol, a token only when datasets/tokens/tokens.csv names its
+ * contract (WETH → ETH, WBTC → BTC), wherever datasets/prices has a file; else empty.
  *
  * Per EVM chain with incident rows: the graph, then the seeds —
  *     txid     every non-fee transfer of the tx whose recipient is not its sender (the
@@ -33,6 +35,7 @@
 #include "engine/incidents.h"
 #include "engine/keys.h"
 #include "engine/labels.h"
+#include "engine/prices.h"
 #include "engine/query.h"
 #include "engine/timefmt.h"
 #include "engine/trace_account.h"
@@ -43,6 +46,7 @@
 typedef struct acct_asset {
     char name[FT_TOKEN_SYMBOL_MAX + 43];
     unsigned decimals;
+    char price[FT_TOKEN_SYMBOL_MAX + 1]; /* price symbol (datasets/prices/<price>.csv), "" none */
 } acct_asset;
 
 typedef struct acct_chain {
@@ -57,6 +61,8 @@ typedef struct acct_chain {
     uint8_t *term_cat;
     uint32_t *term_ent;
     acct_asset *assets; /* g.n_asset */
+    const char **asset_price; /* g.n_asset: assets[i].price or NULL (trace opts) */
+    unsigned *asset_dec;      /* g.n_asset: assets[i].decimals */
     ft_trace_account_result res;
     size_t *flow_order;
     char (*flow_addr)[FT_CLI_ADDR_TEXT_MAX];
@@ -77,6 +83,8 @@ static void chain_release(acct_chain *c)
     free(c->term_cat);
     free(c->term_ent);
     free(c->assets);
+    free(c->asset_price);
+    free(c->asset_dec);
     ft_trace_account_result_release(&c->res);
     free(c->flow_order);
     free(c->flow_addr);
@@ -278,6 +286,24 @@ static ft_status chain_terminals(ft_store *st, acct_chain *c, ft_err *err)
     return s;
 }
 
+/* The price file of a token the tokens dataset names (datasets/tokens/tokens.csv: a known
+ * contract, never a symbol a contract chose for itself): its symbol upper-cased ("USDt" →
+ * USDT), wrapped ETH and BTC at the price of the coin they wrap (WETH → ETH, WBTC → BTC: an
+ * assumption, docs/methodology.md). A symbol without a price file stays unpriced. */
+static void price_symbol(char *out, size_t cap, const char *symbol)
+{
+    size_t i = 0;
+    for (; symbol[i] && i + 1 < cap; i++) {
+        char ch = symbol[i];
+        out[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+    }
+    out[i] = '\0';
+    if (strcmp(out, "WETH") == 0)
+        snprintf(out, cap, "ETH");
+    else if (strcmp(out, "WBTC") == 0)
+        snprintf(out, cap, "BTC");
+}
+
 static ft_status chain_assets(ft_store *st, acct_chain *c, ft_err *err)
 {
     c->assets = calloc(c->g.n_asset ? c->g.n_asset : 1, sizeof *c->assets);
@@ -285,6 +311,7 @@ static ft_status chain_assets(ft_store *st, acct_chain *c, ft_err *err)
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory for assets");
     snprintf(c->assets[0].name, sizeof c->assets[0].name, "%s", c->p->symbol);
     c->assets[0].decimals = c->p->decimals;
+    snprintf(c->assets[0].price, sizeof c->assets[0].price, "%s", c->p->symbol);
     for (uint32_t i = 1; i < c->g.n_asset; i++) {
         ft_account_token t;
         ft_err sub;
@@ -297,6 +324,8 @@ static ft_status chain_assets(ft_store *st, acct_chain *c, ft_err *err)
         if (s == FT_OK && t.has_symbol && t.has_decimals) {
             snprintf(c->assets[i].name, sizeof c->assets[i].name, "%s", t.symbol);
             c->assets[i].decimals = t.decimals;
+            if (t.source == FT_TOKEN_SRC_DATASET)
+                price_symbol(c->assets[i].price, sizeof c->assets[i].price, t.symbol);
         } else { /* no symbol: the contract address, amounts in base units */
             ft_eth_address_format(c->assets[i].name, c->g.asset_addr[i]);
             c->assets[i].decimals = 0;
@@ -403,6 +432,22 @@ int ft_cli_trace_job_account_run(ft_cli_trace_job *job)
         o.min_value = (ft_u128)job->opts.min_value;
         for (unsigned d = 8; d < c->p->decimals; d++)
             o.min_value *= 10;
+        o.paths = job->opts.paths;
+        o.exposure = job->opts.exposure; /* report's overlaps */
+        if (job->prices) {
+            uint32_t na = c->g.n_asset ? c->g.n_asset : 1;
+            c->asset_price = calloc(na, sizeof *c->asset_price);
+            c->asset_dec = calloc(na, sizeof *c->asset_dec);
+            if (!c->asset_price || !c->asset_dec)
+                return ft_cli_error(1, "out of memory");
+            for (uint32_t a = 0; a < c->g.n_asset; a++) {
+                c->asset_price[a] = c->assets[a].price[0] ? c->assets[a].price : NULL;
+                c->asset_dec[a] = c->assets[a].decimals;
+            }
+            o.prices = job->prices;
+            o.asset_price = c->asset_price;
+            o.asset_decimals = c->asset_dec;
+        }
         ft_err err;
         ft_err_clear(&err);
         ft_status s = ft_trace_account_run(&c->res, &c->g, c->term_cat, c->term_ent, c->seeds,
@@ -439,17 +484,14 @@ static void put_time(FILE *f, int64_t t)
     fputs(ft_time_iso8601(s, t), f);
 }
 
-int ft_cli_trace_job_account_write(const ft_cli_trace_job *job, const char *dir)
+/* ---- the files of `trace --out DIR` ----------------------------------------------------
+ * write (cli/trace_job.c) opens each file as a temporary, writes the Bitcoin rows, then calls
+ * these for the account-chain rows, and renames the files only when every one succeeded. */
+
+ft_status ft_cli_trace_job_account_summary(FILE *f, const ft_cli_trace_job *job, ft_err *err)
 {
-    if (ft_cli_trace_job_account_incidents(job) == 0)
-        return 0;
-    char path[2][4200];
-    snprintf(path[0], sizeof path[0], "%s/summary.csv", dir);
-    snprintf(path[1], sizeof path[1], "%s/flows.csv", dir);
-    FILE *f = fopen(path[0], "a");
-    if (!f)
-        return ft_cli_error(1, "cannot write '%s': %s", path[0], strerror(errno));
-    for (size_t k = 0; k < job->acct->n; k++) {
+    (void)err;
+    for (size_t k = 0; job->acct && k < job->acct->n; k++) {
         const acct_chain *c = &job->acct->c[k];
         for (size_t i = 0; i < c->res.n_summary; i++) {
             const ft_trace_account_summary *r = &c->res.summary[i];
@@ -467,12 +509,13 @@ int ft_cli_trace_job_account_write(const ft_cli_trace_job *job, const char *dir)
             fputc('\n', f);
         }
     }
-    if (fclose(f) != 0)
-        return ft_cli_error(1, "cannot write '%s'", path[0]);
-    f = fopen(path[1], "a");
-    if (!f)
-        return ft_cli_error(1, "cannot write '%s': %s", path[1], strerror(errno));
-    for (size_t k = 0; k < job->acct->n; k++) {
+    return FT_OK;
+}
+
+ft_status ft_cli_trace_job_account_flows(FILE *f, const ft_cli_trace_job *job, ft_err *err)
+{
+    (void)err;
+    for (size_t k = 0; job->acct && k < job->acct->n; k++) {
         const acct_chain *c = &job->acct->c[k];
         for (size_t r = 0; r < c->res.n_flows; r++) {
             size_t i = c->flow_order[r];
@@ -487,14 +530,448 @@ int ft_cli_trace_job_account_write(const ft_cli_trace_job *job, const char *dir)
             ft_csv_cell(f, c->flow_addr[i]);
             fputc(',', f);
             put_amount(f, x->f.amount, as->decimals);
-            fprintf(f, ",,%u,", x->f.hops);
+            fputc(',', f);
+            if (x->f.usd_known) {
+                char usd[FT_AMOUNT_STR_MAX];
+                ft_prices_format_usd(usd, x->f.amount_usd);
+                fputs(usd, f);
+            }
+            fprintf(f, ",%u,", x->f.hops);
             put_time(f, x->f.first_time);
             fputc(',', f);
             put_time(f, x->f.last_time);
             fprintf(f, ",%llu\n", (unsigned long long)x->f.tx_count);
         }
     }
-    if (fclose(f) != 0)
-        return ft_cli_error(1, "cannot write '%s'", path[1]);
+    return FT_OK;
+}
+
+size_t ft_cli_trace_job_account_flow_count(const ft_cli_trace_job *job)
+{
+    size_t n = 0;
+    for (size_t k = 0; job->acct && k < job->acct->n; k++)
+        n += job->acct->c[k].res.n_flows;
+    return n;
+}
+
+int ft_cli_trace_job_account_has_paths(const ft_cli_trace_job *job)
+{
+    for (size_t k = 0; job->acct && k < job->acct->n; k++)
+        if (job->acct->c[k].res.path_off)
+            return 1;
+    return 0;
+}
+
+/* paths.csv rows: per flow (flows.csv order) its evidence path, numbered per (incident,
+ * model) across the flow's assets; hop k is the k-th transfer from the seed transfer (hop 0):
+ * txid its transaction (empty for a block-level row), from/to its sender and recipient,
+ * amount the taint it carried, time its block time. */
+ft_status ft_cli_trace_job_account_paths(FILE *f, const ft_cli_trace_job *job, ft_err *err)
+{
+    for (size_t k = 0; job->acct && k < job->acct->n; k++) {
+        const acct_chain *c = &job->acct->c[k];
+        const ft_graph *g = &c->g;
+        if (!c->res.path_off)
+            continue;
+        uint32_t cur_inc = UINT32_MAX, cur_model = UINT32_MAX;
+        uint64_t path_no = 0;
+        for (size_t r = 0; r < c->res.n_flows; r++) {
+            size_t i = c->flow_order[r];
+            const ft_trace_account_flow *x = &c->res.flows[i];
+            const acct_asset *as = &c->assets[x->asset];
+            if (x->f.incident != cur_inc || x->f.model != cur_model) {
+                cur_inc = x->f.incident;
+                cur_model = x->f.model;
+                path_no = 0;
+            }
+            path_no++;
+            size_t a = c->res.path_off[i], b = c->res.path_off[i + 1];
+            if (b <= a)
+                return ft_err_set(err, FT_ERR_STATE, "no evidence path for a flow of %s "
+                                                     "incident '%s'",
+                                  c->p->name, c->names[x->f.incident]);
+            for (size_t s = a; s < b; s++) {
+                uint32_t xf = c->res.path[s].xfer;
+                char txid[67] = "", from[FT_ETH_ADDR_STR_MAX], to[FT_ETH_ADDR_STR_MAX];
+                uint32_t tx = g->xfer_tx[xf];
+                if (tx != FT_GRAPH_NONE && tx < g->n_atx) {
+                    txid[0] = '0';
+                    txid[1] = 'x';
+                    ft_hex_encode(txid + 2, g->atx_hash[tx], 32);
+                    txid[66] = '\0';
+                }
+                ft_eth_address_format(from, g->addr_bytes[g->xfer_from[xf]]);
+                ft_eth_address_format(to, g->addr_bytes[g->xfer_to[xf]]);
+                ft_csv_cell(f, c->names[x->f.incident]);
+                fprintf(f, ",%s,%llu,%zu,%s,%s,%s,%s,",
+                        ft_taint_model_get((int)x->f.model)->name, (unsigned long long)path_no,
+                        s - a, c->p->name, txid, g->xfer_from[xf] ? from : "",
+                        g->xfer_to[xf] ? to : "");
+                put_amount(f, c->res.path[s].taint, as->decimals);
+                fputc(',', f);
+                put_time(f, g->xfer_time[xf]);
+                fputc('\n', f);
+            }
+        }
+    }
+    return FT_OK;
+}
+
+/* ---- flow.dot -------------------------------------------------------------------------------
+ * The account incidents join the Bitcoin picture (cli/trace_job.c w_dot) with the same
+ * layout, node ids prefixed by their chain's slot ("x0i1", "x0c3", "x0e2", "x0o1"): incident
+ * → terminal category → entity, and incident → the non-terminal outcomes. Figures are per
+ * asset (an edge per asset, labelled with its amount and symbol, USD when every delivery had
+ * a price); edge width 1..12 pt proportional to the amount within the asset (the largest edge
+ * of each asset 12 pt): amounts of different assets are not compared. */
+
+static void dot_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') {
+            fputc('\\', f);
+            fputc(ch, f);
+        } else if (ch < 0x20 || ch == 0x7f) {
+            fputc(' ', f);
+        } else {
+            fputc(ch, f);
+        }
+    }
+}
+
+typedef struct dagg {
+    uint8_t kind;    /* 0: incident → category, 1: category → entity, 2: incident → outcome */
+    uint32_t a, b;   /* incident/category/entity slot, category/entity slot/outcome */
+    uint32_t asset;
+    ft_u128 amount, usd;
+    uint8_t usd_known;
+} dagg;
+
+typedef struct dot_ent {
+    uint8_t cat;
+    uint32_t entity;
+} dot_ent;
+
+/* Adds amount (usd known or not) to the aggregate (kind, a, b, asset). 0 on out of memory. */
+static int dagg_add(dagg **v, size_t *n, size_t *cap, uint8_t kind, uint32_t a, uint32_t b,
+                    uint32_t asset, ft_u128 amount, ft_u128 usd, int usd_known)
+{
+    for (size_t i = 0; i < *n; i++) {
+        dagg *d = &(*v)[i];
+        if (d->kind == kind && d->a == a && d->b == b && d->asset == asset) {
+            d->amount += amount;
+            d->usd += usd;
+            d->usd_known &= (uint8_t)(usd_known != 0);
+            return 1;
+        }
+    }
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 32;
+        dagg *nv = realloc(*v, nc * sizeof *nv);
+        if (!nv)
+            return 0;
+        *v = nv;
+        *cap = nc;
+    }
+    dagg *d = &(*v)[(*n)++];
+    d->kind = kind;
+    d->a = a;
+    d->b = b;
+    d->asset = asset;
+    d->amount = amount;
+    d->usd = usd;
+    d->usd_known = (uint8_t)(usd_known != 0);
+    return 1;
+}
+
+static ft_status dot_chain(FILE *f, size_t k, const acct_chain *c, int model, ft_err *err)
+{
+    static const char *const outcome[4] = {"unspent", "fees", "below threshold", "hop limit"};
+    dagg *ag = NULL;
+    size_t n_ag = 0, cap_ag = 0, n_ent = 0;
+    dot_ent *ent = calloc(c->res.n_flows + 1, sizeof *ent);
+    ft_u128 *max = calloc(c->g.n_asset + 1, sizeof *max);
+    int ok = ent && max;
+    for (size_t r = 0; ok && r < c->res.n_flows; r++) {
+        const ft_trace_account_flow *x = &c->res.flows[c->flow_order[r]];
+        if ((int)x->f.model != model || x->f.category >= FT_CAT_COUNT)
+            continue;
+        size_t e = 0;
+        while (e < n_ent && !(ent[e].cat == x->f.category && ent[e].entity == x->f.entity))
+            e++;
+        if (e == n_ent) {
+            ent[n_ent].cat = x->f.category;
+            ent[n_ent].entity = x->f.entity;
+            n_ent++;
+        }
+        ok = dagg_add(&ag, &n_ag, &cap_ag, 0, x->f.incident, x->f.category, x->asset,
+                      x->f.amount, x->f.amount_usd, x->f.usd_known) &&
+             dagg_add(&ag, &n_ag, &cap_ag, 1, x->f.category, (uint32_t)e, x->asset, x->f.amount,
+                      x->f.amount_usd, x->f.usd_known);
+    }
+    for (size_t i = 0; ok && i < c->res.n_summary; i++) {
+        const ft_trace_account_summary *s = &c->res.summary[i];
+        if ((int)s->model != model)
+            continue;
+        const ft_u128 o[4] = {s->s.unspent, s->s.fees, s->s.below_threshold, s->s.hop_limit};
+        for (uint32_t j = 0; ok && j < 4; j++)
+            if (o[j] > 0)
+                ok = dagg_add(&ag, &n_ag, &cap_ag, 2, s->incident, j, s->asset, o[j], 0, 0);
+    }
+    if (!ok) {
+        free(ag);
+        free(ent);
+        free(max);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory writing flow.dot");
+    }
+    for (size_t i = 0; i < n_ag; i++)
+        if (ag[i].asset < c->g.n_asset && ag[i].amount > max[ag[i].asset])
+            max[ag[i].asset] = ag[i].amount;
+    /* incidents, with what was stolen of each asset */
+    fputs("  { rank=source;\n", f);
+    char amt[FT_U256_DEC_MAX];
+    for (size_t i = 0; i < c->n_inc; i++) {
+        fprintf(f, "    x%zui%zu [fillcolor=\"#f4cccc\", label=\"", k, i);
+        dot_text(f, c->names[i]);
+        fprintf(f, " (%s)", c->p->name);
+        for (size_t j = 0; j < c->res.n_summary; j++) {
+            const ft_trace_account_summary *s = &c->res.summary[j];
+            if (s->incident != i || (int)s->model != model)
+                continue;
+            ft_u256 u = ft_u256_from_u128(s->s.stolen);
+            ft_u256_format(amt, &u, c->assets[s->asset].decimals);
+            fprintf(f, "\\nstolen %s ", amt);
+            dot_text(f, c->assets[s->asset].name);
+        }
+        fputs("\"];\n", f);
+    }
+    fputs("  }\n", f);
+    int cat_used[FT_CAT_COUNT] = {0};
+    for (size_t i = 0; i < n_ag; i++)
+        if (ag[i].kind == 0 && ag[i].b < FT_CAT_COUNT)
+            cat_used[ag[i].b] = 1;
+    for (int ct = 0; ct < FT_CAT_COUNT; ct++)
+        if (cat_used[ct]) {
+            fprintf(f, "  x%zuc%d [shape=ellipse, fillcolor=\"#fff2cc\", label=\"", k, ct);
+            dot_text(f, ft_label_cat_name((uint8_t)ct));
+            fprintf(f, " (%s)\"];\n", c->p->name);
+        }
+    int out_used[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < n_ag; i++)
+        if (ag[i].kind == 2)
+            out_used[ag[i].b] = 1;
+    fputs("  { rank=sink;\n", f);
+    for (size_t e = 0; e < n_ent; e++) {
+        fprintf(f, "    x%zue%zu [fillcolor=\"#d9ead3\", label=\"", k, e);
+        if (ent[e].entity != FT_GRAPH_NONE && ent[e].entity < c->lab.n_entities) {
+            dot_text(f, c->lab.entity_name[ent[e].entity]);
+        } else {
+            fputs("unlabelled ", f);
+            dot_text(f, ft_label_cat_name(ent[e].cat));
+        }
+        fputs("\"];\n", f);
+    }
+    for (int j = 0; j < 4; j++)
+        if (out_used[j])
+            fprintf(f, "    x%zuo%d [fillcolor=\"#ffffff\", label=\"%s (%s)\"];\n", k, j,
+                    outcome[j], c->p->name);
+    fputs("  }\n", f);
+    /* edges: incident → category, incident → outcome, category → entity */
+    for (int kind = 0; kind < 3; kind++) {
+        static const int order[3] = {0, 2, 1};
+        int kd = order[kind];
+        for (size_t i = 0; i < n_ag; i++) {
+            const dagg *d = &ag[i];
+            if (d->kind != kd)
+                continue;
+            ft_u128 mx = max[d->asset];
+            unsigned tenths = 10 + (unsigned)(mx ? (ft_u128)110 * d->amount / mx : 0);
+            if (kd == 0)
+                fprintf(f, "  x%zui%u -> x%zuc%u", k, d->a, k, d->b);
+            else if (kd == 2)
+                fprintf(f, "  x%zui%u -> x%zuo%u", k, d->a, k, d->b);
+            else
+                fprintf(f, "  x%zuc%u -> x%zue%u", k, d->a, k, d->b);
+            ft_u256 u = ft_u256_from_u128(d->amount);
+            ft_u256_format(amt, &u, c->assets[d->asset].decimals);
+            fprintf(f, " [penwidth=%u.%u, label=\"%s ", tenths / 10, tenths % 10, amt);
+            dot_text(f, c->assets[d->asset].name);
+            if (kd != 2 && d->usd_known) {
+                char usd[FT_AMOUNT_STR_MAX];
+                ft_prices_format_usd(usd, d->usd);
+                fprintf(f, "\\nUSD %s", usd);
+            }
+            fputs("\"];\n", f);
+        }
+    }
+    free(ag);
+    free(ent);
+    free(max);
+    return FT_OK;
+}
+
+ft_status ft_cli_trace_job_account_dot(FILE *f, const ft_cli_trace_job *job, int model,
+                                       ft_err *err)
+{
+    for (size_t k = 0; job->acct && k < job->acct->n; k++) {
+        const acct_chain *c = &job->acct->c[k];
+        if (c->n_inc == 0)
+            continue;
+        ft_status s = dot_chain(f, k, c, model, err);
+        if (s != FT_OK)
+            return s;
+    }
+    return FT_OK;
+}
+
+/* ---- report (cli/cmd_report.c) --------------------------------------------------------------
+ * One report part per (chain, asset) of the account incidents: the incidents that have a
+ * summary row of the asset (renumbered in order), their summary rows, flows and exposure of
+ * that asset, labels, terminals and clusters of the chain, so engine/report.c aggregates them
+ * as it does Bitcoin (chain and asset columns name the part). */
+
+static ft_status acct_addr_text(void *ctx, uint32_t addr, char *out, size_t cap, ft_err *err)
+{
+    const acct_chain *c = ctx;
+    if (addr >= c->g.n_addr)
+        return ft_err_set(err, FT_ERR_ARG, "address id %u outside the %s graph", addr,
+                          c->p->name);
+    char text[FT_ETH_ADDR_STR_MAX];
+    ft_eth_address_format(text, c->g.addr_bytes[addr]);
+    snprintf(out, cap, "%s", text);
+    return FT_OK;
+}
+
+/* The date of chain incident i (its first row). */
+static const char *incident_date(const acct_chain *c, size_t i)
+{
+    for (size_t r = 0; r < c->set.n; r++)
+        if (strcmp(c->set.v[r].incident, c->names[i]) == 0)
+            return c->set.v[r].date;
+    return "";
+}
+
+static ft_status report_part(const ft_cli_trace_job *job, const acct_chain *c,
+                             const uint32_t *cl, uint32_t asset, ft_cli_acct_report_fn fn,
+                             void *fctx, ft_err *err)
+{
+    const ft_trace_account_result *ar = &c->res;
+    const size_t M = FT_TAINT_MODELS;
+    uint32_t *map = malloc((c->n_inc ? c->n_inc : 1) * sizeof *map);
+    if (!map)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the report");
+    for (size_t i = 0; i < c->n_inc; i++)
+        map[i] = FT_GRAPH_NONE;
+    for (size_t i = 0; i < ar->n_summary; i++)
+        if (ar->summary[i].asset == asset)
+            map[ar->summary[i].incident] = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_inc; i++)
+        if (map[i] != FT_GRAPH_NONE)
+            map[i] = (uint32_t)n++;
+    ft_trace_result r;
+    memset(&r, 0, sizeof r);
+    r.n_incidents = n;
+    r.summary = calloc(n * M + 1, sizeof *r.summary);
+    r.flows = calloc(ar->n_flows + 1, sizeof *r.flows);
+    r.exposure = calloc(ar->n_exposure + 1, sizeof *r.exposure);
+    ft_report_incident *inc = calloc(n + 1, sizeof *inc);
+    ft_status s = FT_OK;
+    if (!r.summary || !r.flows || !r.exposure || !inc) {
+        s = ft_err_set(err, FT_ERR_NOMEM, "out of memory for the report");
+        goto out;
+    }
+    int first_model = 0;
+    while (first_model < FT_TAINT_MODELS - 1 && !(job->opts.models >> first_model & 1u))
+        first_model++;
+    for (size_t i = 0; i < ar->n_summary; i++) {
+        const ft_trace_account_summary *x = &ar->summary[i];
+        if (x->asset == asset)
+            r.summary[map[x->incident] * M + x->model] = x->s;
+    }
+    for (size_t f = 0; f < ar->n_flows; f++) /* sorted by (incident, model, asset, address) */
+        if (ar->flows[f].asset == asset) {
+            r.flows[r.n_flows] = ar->flows[f].f;
+            r.flows[r.n_flows].incident = map[ar->flows[f].f.incident];
+            r.n_flows++;
+        }
+    for (size_t e = 0; e < ar->n_exposure; e++) { /* sorted by (asset, addr, incident, model) */
+        const ft_trace_account_exposure *x = &ar->exposure[e];
+        if (x->asset != asset)
+            continue;
+        ft_trace_exposure *y = &r.exposure[r.n_exposure++];
+        y->addr = x->addr;
+        y->incident = map[x->incident];
+        y->model = x->model;
+        y->amount = x->amount;
+    }
+    const acct_asset *as = &c->assets[asset];
+    for (size_t i = 0; i < c->n_inc; i++) {
+        if (map[i] == FT_GRAPH_NONE)
+            continue;
+        ft_report_incident *ri = &inc[map[i]];
+        ri->name = c->names[i];
+        ri->date = incident_date(c, i);
+        ri->chain = c->p->name;
+        ri->asset = as->name;
+        ri->decimals = as->decimals;
+        /* stolen in USD at the close of the incident date, where the asset has a price */
+        int64_t day = strlen(ri->date) == 10 ? day_start(ri->date) : 0;
+        ri->stolen_usd_known =
+            job->prices && as->price[0] && strlen(ri->date) == 10 &&
+            ft_prices_value(job->prices, as->price, as->decimals,
+                            r.summary[map[i] * M + (size_t)first_model].stolen, day,
+                            &ri->stolen_usd);
+    }
+    ft_report_input in;
+    memset(&in, 0, sizeof in);
+    in.res = &r;
+    in.models = job->opts.models;
+    in.usd = job->prices != NULL;
+    in.inc = inc;
+    in.entity_name = (const char *const *)c->lab.entity_name;
+    in.n_entities = c->lab.n_entities;
+    in.n_addr = c->g.n_addr;
+    in.addr_cluster = cl;
+    in.addr_entity = c->lab.addr_entity;
+    in.addr_entity_cat = c->lab.entity_cat;
+    in.addr_term_entity = c->term_ent;
+    in.addr_text = acct_addr_text;
+    in.addr_ctx = (void *)c;
+    s = fn(fctx, &in, err);
+out:
+    free(map);
+    free(r.summary);
+    free(r.flows);
+    free(r.exposure);
+    free(inc);
+    return s;
+}
+
+int ft_cli_trace_job_account_report(const ft_cli_trace_job *job, ft_cli_acct_report_fn fn,
+                                    void *fctx)
+{
+    ft_err err;
+    ft_err_clear(&err);
+    for (size_t k = 0; job->acct && k < job->acct->n; k++) {
+        const acct_chain *c = &job->acct->c[k];
+        if (c->n_inc == 0)
+            continue;
+        uint32_t *cl = NULL;
+        ft_status s = FT_OK;
+        if (job->st)
+            s = ft_clusterstore_load(job->st, c->p->chain_byte, c->g.n_addr, &cl, &err);
+        for (uint32_t a = 0; a < c->g.n_asset && s == FT_OK; a++) {
+            int used = 0;
+            for (size_t i = 0; i < c->res.n_summary && !used; i++)
+                used = c->res.summary[i].asset == a;
+            if (used)
+                s = report_part(job, c, cl, a, fn, fctx, &err);
+        }
+        free(cl);
+        if (s != FT_OK)
+            return ft_cli_fail(s, &err);
+    }
     return 0;
 }

@@ -29,6 +29,7 @@
 
 #include "engine/account.h"
 #include "engine/labels.h"
+#include "engine/prices.h"
 #include "engine/trace_account.h"
 #include "heuristics/taint.h"
 
@@ -243,9 +244,26 @@ typedef struct entry {
     ft_u128 taint;
     uint32_t hop;
     uint8_t poisoned;
+    uint32_t best_in;   /* paths: the incoming transfer that brought the most taint (NONE) */
+    ft_u128 best_taint;
     lot *lots;
     uint32_t head, n, cap; /* lots[head .. n) */
 } entry;
+
+/* paths: tainted transfer x of a track came from pred (NONE: a seed) carrying taint. */
+typedef struct link {
+    uint32_t x, pred;
+    ft_u128 taint;
+} link;
+
+/* Per flow, beside ft_trace_account_flow. */
+typedef struct fextra {
+    uint32_t last_tx;   /* tx of the last delivery (tx_count) */
+    uint32_t best_x;    /* paths: the delivery with the most taint (ties: the first) */
+    ft_u128 best_taint;
+    ft_u128 usd_exact;  /* Σ taint × micro-USD price (10^decimals too large) */
+    uint8_t usd_bad;    /* a delivery without a price, or an overflow */
+} fextra;
 
 typedef struct asum {
     uint32_t asset;
@@ -268,8 +286,16 @@ typedef struct track {
     size_t n_sums, cap_sums;
     map fmap;
     ft_trace_account_flow *flows;
-    uint32_t *flow_last_tx;
-    size_t n_flows, cap_flows, cap_last;
+    fextra *fx;
+    size_t n_flows, cap_flows, cap_fx;
+    map xmap;          /* exposure: (addr, asset) → slot in xp */
+    ft_trace_account_exposure *xp;
+    size_t n_xp, cap_xp;
+    link *links;       /* paths: in transfer order (sorted by x) */
+    size_t n_links, cap_links;
+    ft_trace_account_step *path; /* paths, per flow in sorted flow order */
+    size_t *path_off;
+    size_t n_path, cap_path;
     uint64_t visited;
 } track;
 
@@ -292,8 +318,32 @@ static void track_free_state(track *t)
     free(t->tape);
     t->tape = NULL;
     map_free(&t->fmap);
-    free(t->flow_last_tx);
-    t->flow_last_tx = NULL;
+    free(t->fx);
+    t->fx = NULL;
+    free(t->links);
+    t->links = NULL;
+    t->n_links = t->cap_links = 0;
+    map_free(&t->xmap);
+}
+
+/* exposure: adds taint received by (addr, asset). */
+static ft_status exposure_add(track *t, uint32_t addr, uint32_t asset, ft_u128 taint)
+{
+    uint64_t k = akey(addr, asset);
+    uint32_t i = map_get(&t->xmap, k);
+    if (i == NONE) {
+        if (!grow((void **)&t->xp, &t->cap_xp, t->n_xp + 1, sizeof *t->xp) ||
+            !map_put(&t->xmap, k, (uint32_t)t->n_xp))
+            return FT_ERR_NOMEM;
+        i = (uint32_t)t->n_xp++;
+        memset(&t->xp[i], 0, sizeof t->xp[i]);
+        t->xp[i].asset = asset;
+        t->xp[i].addr = addr;
+        t->xp[i].incident = t->incident;
+        t->xp[i].model = t->model;
+    }
+    t->xp[i].amount += taint;
+    return FT_OK;
 }
 
 static ft_trace_summary *sum_of(track *t, uint32_t asset)
@@ -370,6 +420,7 @@ static uint32_t entry_get(track *t, uint32_t addr, uint32_t asset, ft_u128 befor
     e->addr = addr;
     e->asset = asset;
     e->hop = hop;
+    e->best_in = NONE;
     if (fifo && !lot_push(e, before, 0))
         return NONE;
     return (uint32_t)t->n_e++;
@@ -384,8 +435,7 @@ static ft_status flow_add(track *t, const ctx *c, uint32_t x, uint32_t a, uint8_
     uint32_t i = map_get(&t->fmap, k);
     if (i == NONE) {
         if (!grow((void **)&t->flows, &t->cap_flows, t->n_flows + 1, sizeof *t->flows) ||
-            !grow((void **)&t->flow_last_tx, &t->cap_last, t->n_flows + 1,
-                  sizeof *t->flow_last_tx) ||
+            !grow((void **)&t->fx, &t->cap_fx, t->n_flows + 1, sizeof *t->fx) ||
             !map_put(&t->fmap, k, (uint32_t)t->n_flows))
             return FT_ERR_NOMEM;
         i = (uint32_t)t->n_flows++;
@@ -399,22 +449,55 @@ static ft_status flow_add(track *t, const ctx *c, uint32_t x, uint32_t a, uint8_
         f->f.entity = c->term_entity ? c->term_entity[a] : FT_GRAPH_NONE;
         f->f.hops = hop;
         f->f.first_time = g->xfer_time[x];
-        t->flow_last_tx[i] = NONE;
+        memset(&t->fx[i], 0, sizeof t->fx[i]);
+        t->fx[i].last_tx = NONE;
+        t->fx[i].best_x = NONE;
     }
     ft_trace_account_flow *f = &t->flows[i];
+    fextra *fx = &t->fx[i];
     f->f.amount += taint;
     if (hop < f->f.hops)
         f->f.hops = hop;
     f->f.last_time = g->xfer_time[x];
-    if (tx == NONE || tx != t->flow_last_tx[i]) {
+    if (tx == NONE || tx != fx->last_tx) {
         f->f.tx_count++;
-        t->flow_last_tx[i] = tx;
+        fx->last_tx = tx;
+    }
+    if (taint > fx->best_taint) {
+        fx->best_taint = taint;
+        fx->best_x = x;
+    }
+    const ft_trace_account_opts *o = c->opts;
+    if (o->prices && !fx->usd_bad) {
+        const char *sym = o->asset_price ? o->asset_price[asset] : NULL;
+        uint64_t price = 0;
+        ft_u128 v = 0;
+        if (!sym || !ft_prices_day(o->prices, sym, g->xfer_time[x], &price) ||
+            !ft_u128_mul(&v, taint, (ft_u128)price) ||
+            !ft_u128_add(&fx->usd_exact, fx->usd_exact, v))
+            fx->usd_bad = 1;
     }
     return FT_OK;
 }
 
-/* The recipient of x gets `amount` of which `taint` tainted (fifo: the tape). */
-static ft_status deliver(track *t, const ctx *c, uint32_t x, ft_u128 taint, uint32_t hop)
+/* paths: remembers that tainted transfer x came from pred. */
+static ft_status link_add(track *t, const ctx *c, uint32_t x, uint32_t pred, ft_u128 taint)
+{
+    if (!c->opts->paths)
+        return FT_OK;
+    if (!grow((void **)&t->links, &t->cap_links, t->n_links + 1, sizeof *t->links))
+        return FT_ERR_NOMEM;
+    t->links[t->n_links].x = x;
+    t->links[t->n_links].pred = pred;
+    t->links[t->n_links].taint = taint;
+    t->n_links++;
+    return FT_OK;
+}
+
+/* The recipient of x gets `amount` of which `taint` tainted (fifo: the tape); pred is the
+ * transfer the taint came from (paths). */
+static ft_status deliver(track *t, const ctx *c, uint32_t x, ft_u128 taint, uint32_t hop,
+                         uint32_t pred)
 {
     const ft_graph *g = c->g;
     uint32_t to = g->xfer_to[x], asset = g->xfer_asset[x];
@@ -431,6 +514,9 @@ static ft_status deliver(track *t, const ctx *c, uint32_t x, ft_u128 taint, uint
         return FT_ERR_NOMEM;
     int stop = 1;
     uint8_t cat = to ? c->term_cat[to] : FT_CAT_NONE;
+    if (c->opts->exposure && to != 0 && g->xfer_kind[x] != FT_XFER_FEE &&
+        exposure_add(t, to, asset, taint) != FT_OK)
+        return FT_ERR_NOMEM;
     if (g->xfer_kind[x] == FT_XFER_FEE || to == 0) {
         s->fees += taint;
     } else if (cat != FT_CAT_NONE) {
@@ -440,7 +526,9 @@ static ft_status deliver(track *t, const ctx *c, uint32_t x, ft_u128 taint, uint
         case FT_CAT_BRIDGE: s->to_bridge += taint; break;
         default: s->to_other += taint; break;
         }
-        ft_status fs = flow_add(t, c, x, to, cat, taint, hop);
+        ft_status fs = link_add(t, c, x, pred, taint);
+        if (fs == FT_OK)
+            fs = flow_add(t, c, x, to, cat, taint, hop);
         if (fs != FT_OK)
             return fs;
     } else if (asset == 0 && taint < c->opts->min_value) {
@@ -460,10 +548,16 @@ static ft_status deliver(track *t, const ctx *c, uint32_t x, ft_u128 taint, uint
         if (ei == NONE)
             return FT_ERR_NOMEM;
     }
+    if (link_add(t, c, x, pred, taint) != FT_OK)
+        return FT_ERR_NOMEM;
     entry *e = &t->e[ei];
     if (hop < e->hop)
         e->hop = hop;
     e->taint += taint;
+    if (taint > e->best_taint) {
+        e->best_taint = taint;
+        e->best_in = x;
+    }
     if (t->model == FT_TAINT_POISON) {
         e->poisoned = 1;
     } else if (fifo) {
@@ -533,12 +627,96 @@ static int cmp_asum(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int cmp_flow(const void *a, const void *b)
+/* A flow and its extras, sorted together (tracks run in parallel: no global sort context). */
+typedef struct fpair {
+    ft_trace_account_flow f;
+    fextra x;
+} fpair;
+
+static int cmp_fpair(const void *a, const void *b)
 {
-    const ft_trace_account_flow *x = a, *y = b;
+    const ft_trace_account_flow *x = &((const fpair *)a)->f, *y = &((const fpair *)b)->f;
     if (x->asset != y->asset)
         return x->asset < y->asset ? -1 : 1;
     return x->f.addr < y->f.addr ? -1 : x->f.addr > y->f.addr;
+}
+
+static int cmp_exposure(const void *a, const void *b)
+{
+    const ft_trace_account_exposure *x = a, *y = b;
+    if (x->asset != y->asset)
+        return x->asset < y->asset ? -1 : 1;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    if (x->incident != y->incident)
+        return x->incident < y->incident ? -1 : 1;
+    return x->model < y->model ? -1 : x->model > y->model;
+}
+
+static int cmp_link(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = ((const link *)b)->x;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts the flows (with their extras), sets USD, and walks each flow's path back through the
+ * links (opts.paths). */
+static ft_status flows_finish(track *t, const ctx *c)
+{
+    const ft_trace_account_opts *o = c->opts;
+    size_t n = t->n_flows;
+    /* sort flow + extra pairs by (asset, address) */
+    fpair *pr = malloc((n ? n : 1) * sizeof *pr);
+    if (!pr)
+        return FT_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        pr[i].f = t->flows[i];
+        pr[i].x = t->fx[i];
+    }
+    qsort(pr, n, sizeof *pr, cmp_fpair);
+    ft_trace_account_flow *fl = t->flows;
+    fextra *fx = t->fx;
+    for (size_t i = 0; i < n; i++) {
+        fl[i] = pr[i].f;
+        fx[i] = pr[i].x;
+    }
+    free(pr);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t asset = fl[i].asset;
+        if (o->prices && !fx[i].usd_bad && o->asset_decimals) {
+            fl[i].f.usd_known = 1;
+            fl[i].f.amount_usd = ft_prices_round_exact(fx[i].usd_exact, o->asset_decimals[asset]);
+        }
+    }
+    if (!o->paths)
+        return FT_OK;
+    t->path_off = malloc((n + 1) * sizeof *t->path_off);
+    if (!t->path_off)
+        return FT_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        t->path_off[i] = t->n_path;
+        uint32_t x = fx[i].best_x;
+        while (x != NONE) {
+            const link *l = bsearch(&x, t->links, t->n_links, sizeof *t->links, cmp_link);
+            if (!l || (l->pred != NONE && l->pred >= x))
+                return ft_err_set(&t->err, FT_ERR_STATE, "evidence path broken at transfer %u",
+                                  x);
+            if (!grow((void **)&t->path, &t->cap_path, t->n_path + 1, sizeof *t->path))
+                return FT_ERR_NOMEM;
+            t->path[t->n_path].xfer = x;
+            t->path[t->n_path].taint = l->taint;
+            t->n_path++;
+            x = l->pred;
+        }
+        /* collected terminal-first: reverse into seed-first order */
+        for (size_t a = t->path_off[i], b = t->n_path; a + 1 < b; a++, b--) {
+            ft_trace_account_step tmp = t->path[a];
+            t->path[a] = t->path[b - 1];
+            t->path[b - 1] = tmp;
+        }
+    }
+    t->path_off[n] = t->n_path;
+    return FT_OK;
 }
 
 static void run_track(track *t, const ctx *c, const ft_trace_account_seed *sd, size_t n_sd,
@@ -567,9 +745,10 @@ static void run_track(track *t, const ctx *c, const ft_trace_account_seed *sd, s
         t->visited++;
         t->n_tape = 0;
         ft_u128 taint = 0, a = g->xfer_amount[x];
-        uint32_t hop = NONE;
+        uint32_t hop = NONE, pred = NONE;
         if (ei != NONE) {
             hop = t->e[ei].hop + 1;
+            pred = t->e[ei].best_in;
             st = send(t, c, x, ei, &taint);
             if (st != FT_OK)
                 break;
@@ -583,6 +762,7 @@ static void run_track(track *t, const ctx *c, const ft_trace_account_seed *sd, s
             ft_u128 sv = sd[si].amount == 0 || sd[si].amount > a ? a : sd[si].amount;
             si++;
             hop = 0;
+            pred = NONE; /* a path starts at a seed transfer */
             if (sv > taint) {
                 ft_trace_summary *s = sum_of(t, asset);
                 if (!s) {
@@ -598,7 +778,7 @@ static void run_track(track *t, const ctx *c, const ft_trace_account_seed *sd, s
                 }
             }
         }
-        st = deliver(t, c, x, taint, hop);
+        st = deliver(t, c, x, taint, hop, pred);
     }
     if (st == FT_OK) {
         for (size_t i = 0; i < t->n_e && st == FT_OK; i++) {
@@ -636,8 +816,7 @@ static void run_track(track *t, const ctx *c, const ft_trace_account_seed *sd, s
     if (st == FT_OK) {
         if (t->n_sums)
             qsort(t->sums, t->n_sums, sizeof *t->sums, cmp_asum);
-        if (t->n_flows)
-            qsort(t->flows, t->n_flows, sizeof *t->flows, cmp_flow);
+        st = flows_finish(t, c);
     }
     track_free_state(t);
     t->st = st;
@@ -649,6 +828,9 @@ void ft_trace_account_result_release(ft_trace_account_result *res)
         return;
     free(res->summary);
     free(res->flows);
+    free(res->path);
+    free(res->path_off);
+    free(res->exposure);
     memset(res, 0, sizeof *res);
 }
 
@@ -726,7 +908,7 @@ ft_status ft_trace_account_run(ft_trace_account_result *res, const ft_graph *g,
         run_track(&tracks[t], &c, sd + first[inc], first[inc + 1] - first[inc],
                   incident_names ? incident_names[inc] : "?");
     }
-    size_t n_sum = 0, n_fl = 0;
+    size_t n_sum = 0, n_fl = 0, n_steps = 0, n_xp = 0;
     for (size_t t = 0; t < n_tracks; t++) {
         if (tracks[t].st != FT_OK && st == FT_OK) {
             st = tracks[t].st;
@@ -737,13 +919,19 @@ ft_status ft_trace_account_run(ft_trace_account_result *res, const ft_graph *g,
         }
         n_sum += tracks[t].n_sums;
         n_fl += tracks[t].n_flows;
+        n_steps += tracks[t].n_path;
+        n_xp += tracks[t].n_xp;
         res->xfer_visited += tracks[t].visited;
     }
     if (st != FT_OK)
         goto out;
-    res->summary = malloc((n_sum ? n_sum : 1) * sizeof *res->summary);
+    res->summary = calloc(n_sum ? n_sum : 1, sizeof *res->summary); /* padding zeroed */
     res->flows = malloc((n_fl ? n_fl : 1) * sizeof *res->flows);
-    if (!res->summary || !res->flows) {
+    if (opts->paths) {
+        res->path = malloc((n_steps ? n_steps : 1) * sizeof *res->path);
+        res->path_off = malloc((n_fl + 1) * sizeof *res->path_off);
+    }
+    if (!res->summary || !res->flows || (opts->paths && (!res->path || !res->path_off))) {
         st = ft_err_set(err, FT_ERR_NOMEM, "out of memory for %zu flows", n_fl);
         goto out;
     }
@@ -758,7 +946,28 @@ ft_status ft_trace_account_run(ft_trace_account_result *res, const ft_graph *g,
         if (tracks[t].n_flows)
             memcpy(res->flows + res->n_flows, tracks[t].flows,
                    tracks[t].n_flows * sizeof *res->flows);
+        if (opts->paths) {
+            for (size_t f = 0; f < tracks[t].n_flows; f++)
+                res->path_off[res->n_flows + f] = res->n_path + tracks[t].path_off[f];
+            if (tracks[t].n_path)
+                memcpy(res->path + res->n_path, tracks[t].path,
+                       tracks[t].n_path * sizeof *res->path);
+            res->n_path += tracks[t].n_path;
+        }
         res->n_flows += tracks[t].n_flows;
+    }
+    if (opts->paths)
+        res->path_off[res->n_flows] = res->n_path;
+    if (opts->exposure) {
+        res->exposure = calloc(n_xp ? n_xp : 1, sizeof *res->exposure);
+        if (!res->exposure) {
+            st = ft_err_set(err, FT_ERR_NOMEM, "out of memory for %zu exposure rows", n_xp);
+            goto out;
+        }
+        for (size_t t = 0; t < n_tracks; t++)
+            for (size_t i = 0; i < tracks[t].n_xp; i++)
+                res->exposure[res->n_exposure++] = tracks[t].xp[i];
+        qsort(res->exposure, res->n_exposure, sizeof *res->exposure, cmp_exposure);
     }
 out:
     if (tracks)
@@ -766,6 +975,9 @@ out:
             track_free_state(&tracks[t]);
             free(tracks[t].sums);
             free(tracks[t].flows);
+            free(tracks[t].path);
+            free(tracks[t].path_off);
+            free(tracks[t].xp);
         }
     free(tracks);
     free(sd);

@@ -24,6 +24,10 @@
  * final balance of every poisoned address). Summaries are per (incident, model, asset);
  * for haircut and fifo stolen = to_exchange + … + hop_limit is checked per asset
  * (FT_ERR_STATE on a violation: a bug, never data).
+ *
+ * Optional outputs (opts): USD per flow (exact sum of taint × daily price, rounded once),
+ * evidence paths (each state remembers its largest tainted receipt; sparse: one link per
+ * tainted transfer), and per-address exposure for the report's overlaps.
  */
 #ifndef FT_TRACE_ACCOUNT_H
 #define FT_TRACE_ACCOUNT_H
@@ -47,7 +51,31 @@ typedef struct ft_trace_account_opts {
     unsigned models;   /* bit m: run model m (poison, haircut, fifo) */
     uint32_t max_hops; /* FT_TRACE_NO_HOP_LIMIT or the hop at which taint stops */
     ft_u128 min_value; /* native-asset taint below this stops as below_threshold (0: never) */
+    /* USD valuation of flows (prices NULL: none). asset_price[a] is the price symbol of graph
+     * asset a (engine/prices.h: "ETH", "USDT", …; NULL: never priced) and asset_decimals[a]
+     * its decimals, g->n_asset entries each. Each delivery to a terminal is valued at the
+     * price of its UTC day; a flow's exact products are summed, then rounded half up once
+     * (ft_prices_round_exact); one delivery without a price leaves the flow's USD unknown. */
+    const struct ft_prices *prices;
+    const char *const *asset_price;
+    const unsigned *asset_decimals;
+    int paths;         /* 1: fill ft_trace_account_result.path / path_off */
+    int exposure;      /* 1: fill ft_trace_account_result.exposure */
 } ft_trace_account_opts;
+
+/* Taint one address received of one asset from one incident under one model (every
+ * non-fee transfer into it that carried taint > 0, terminals and stopped taint included;
+ * poison: those transfers in full): report's overlaps use it. */
+typedef struct ft_trace_account_exposure {
+    uint32_t asset, addr, incident, model;
+    ft_u128 amount;
+} ft_trace_account_exposure;
+
+/* One transfer of an evidence path and the taint it carried in the flow's track. */
+typedef struct ft_trace_account_step {
+    uint32_t xfer;
+    ft_u128 taint;
+} ft_trace_account_step;
 
 typedef struct ft_trace_account_summary {
     uint32_t incident, model, asset; /* asset: graph asset id (0 = native) */
@@ -55,7 +83,7 @@ typedef struct ft_trace_account_summary {
 } ft_trace_account_summary;
 
 typedef struct ft_trace_account_flow {
-    ft_trace_flow f;   /* amount_usd/usd_known left zero */
+    ft_trace_flow f;   /* amount_usd/usd_known: see opts.prices (zero without prices) */
     uint32_t asset;
 } ft_trace_account_flow;
 
@@ -67,6 +95,18 @@ typedef struct ft_trace_account_result {
     ft_trace_account_flow *flows;      /* sorted by (incident, model, asset, address id) */
     size_t n_flows;
     uint64_t xfer_visited;             /* (track, transfer) visits */
+    /* opts.paths: the evidence path of flow f is path[path_off[f] .. path_off[f+1]), from a
+     * seed transfer (first step) to the transfer that delivered the flow's largest share
+     * (ties: the earliest), each step's sender the previous step's recipient. Every tainted
+     * (address, asset) state remembers the incoming transfer that brought it the most taint
+     * so far (ties: the earliest); an outgoing tainted transfer links back to it, a seed
+     * transfer to nothing. Only tainted transfers are remembered (sparse). */
+    ft_trace_account_step *path;
+    size_t *path_off; /* n_flows + 1 entries */
+    size_t n_path;
+    ft_trace_account_exposure *exposure; /* opts.exposure: sorted by (asset, addr, incident,
+                                            model) */
+    size_t n_exposure;
 } ft_trace_account_result;
 
 /* Traces every incident with every model of opts over the account graph g (loaded by

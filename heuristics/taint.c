@@ -3,7 +3,8 @@
  * docs/methodology.md). Ledger model: UTXO.
  *
  * haircut uses 128-bit products T·C_k (both below 2^64, so the product fits) and the
- * cumulative floor, so each part is within one base unit of its exact share, never above its
+ * cumulative floor (two shortcuts with the same results: T = V gives every part in full, and
+ * T·V < 2^64 lets the floors be taken in 64 bits), so each part is within one base unit of its exact share, never above its
  * own value, and the parts sum to T exactly: no base unit of taint is created or lost.
  * fifo walks the input tape once with a cursor (segment index, units used in it), cutting
  * it at the output boundaries; every cut adds at most one segment, hence the n_in + m + 1
@@ -53,6 +54,25 @@ ft_status ft_taint_haircut(uint64_t T, uint64_t V, const uint64_t *w, size_t m, 
         return FT_ERR_ARG;
     if (T == 0)
         return FT_OK;
+    if (T == V) { /* the whole value is tainted: floor(V·C_k/V) = C_k, each part in full */
+        for (size_t k = 0; k < m; k++)
+            out_t[k] = w[k];
+        *fee_t = (uint64_t)(V - C);
+        return FT_OK;
+    }
+    uint64_t TV;
+    if (!__builtin_mul_overflow(T, V, &TV)) {
+        /* T·C_k <= T·V < 2^64: the same floors in 64 bits, no 128-bit division */
+        uint64_t cum = 0, prev = 0;
+        for (size_t k = 0; k < m; k++) {
+            cum += w[k];
+            uint64_t cur = T * cum / V;
+            out_t[k] = cur - prev;
+            prev = cur;
+        }
+        *fee_t = T - prev;
+        return FT_OK;
+    }
     ft_u128 cum = 0, prev = 0;
     for (size_t k = 0; k < m; k++) {
         cum += w[k];

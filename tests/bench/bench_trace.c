@@ -4,7 +4,7 @@
  * 1M txs: fundtrace-gen --txs 1000000 --unsigned, fundtrace index bitcoin, fundtrace
  * incidents import DIR/truth/incidents.csv).
  *
- *     [FT_BENCH_MODELS=mask] bench_trace DB [--runs N]
+ *     [FT_BENCH_MODELS=mask] bench_trace DB [--runs N] [--edges FILE]
  *
  * Both sides follow every tainted output to its spender with no terminals and no hop limit,
  * so they visit the same transactions: the BFS once per incident (a visited bit per tx,
@@ -13,6 +13,14 @@
  * and the ratio trace time / BFS time (the issue's target: within 3x). Only txid and
  * txid:vout seeds are used (address seeds need the chain's address codec; at most 64
  * outputs of a txid seed).
+ *
+ * --edges FILE writes the graph both sides walk, for tests/bench/bench_trace_igraph.sh:
+ *
+ *     n_tx n_edges n_incidents
+ *     t s            n_edges lines: output of tx t is spent by tx s (one per spent output)
+ *     k s_1 .. s_k   one line per incident: the spenders of its seed outputs (BFS roots)
+ *
+ * The BFS counts the txs reachable from those roots, roots included, per incident.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -34,6 +42,14 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds of the whole process (all threads): steadier than wall time on a busy machine. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -74,15 +90,56 @@ static uint64_t bfs(const ft_graph *g, const ft_trace_seed *s, size_t n, uint32_
     return visits;
 }
 
+/* The spend graph and the BFS roots per incident (format in the header comment). */
+static int write_edges(const char *path, const ft_graph *g, const ft_trace_seed *s, size_t n,
+                       size_t n_inc)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "error: cannot create '%s'\n", path);
+        return 1;
+    }
+    uint64_t m = 0;
+    for (uint32_t o = 0; o < g->n_out; o++)
+        m += g->out_spent_by[o] != FT_GRAPH_NONE;
+    fprintf(f, "%u %llu %zu\n", g->n_tx, (unsigned long long)m, n_inc);
+    for (uint32_t t = 0; t < g->n_tx; t++)
+        for (uint32_t o = g->out_off[t]; o < g->out_off[t + 1]; o++)
+            if (g->out_spent_by[o] != FT_GRAPH_NONE)
+                fprintf(f, "%u %u\n", t, g->out_spent_by[o]);
+    for (size_t i = 0; i < n_inc; i++) {
+        size_t k = 0;
+        for (size_t j = 0; j < n; j++)
+            k += s[j].incident == i && g->out_spent_by[s[j].out] != FT_GRAPH_NONE;
+        fprintf(f, "%zu", k);
+        for (size_t j = 0; j < n; j++)
+            if (s[j].incident == i && g->out_spent_by[s[j].out] != FT_GRAPH_NONE)
+                fprintf(f, " %u", g->out_spent_by[s[j].out]);
+        fprintf(f, "\n");
+    }
+    if (fclose(f) != 0) {
+        fprintf(stderr, "error: cannot write '%s'\n", path);
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: bench_trace DB [--runs N]\n");
+    int runs = 5;
+    const char *edges = NULL;
+    for (int a = 2; a + 1 < argc; a += 2) {
+        if (strcmp(argv[a], "--runs") == 0)
+            runs = atoi(argv[a + 1]) > 0 ? atoi(argv[a + 1]) : 5;
+        else if (strcmp(argv[a], "--edges") == 0)
+            edges = argv[a + 1];
+        else
+            argc = 0;
+    }
+    if (argc < 2 || argc % 2 != 0) {
+        fprintf(stderr, "usage: bench_trace DB [--runs N] [--edges FILE]\n");
         return 129;
     }
-    int runs = 5;
-    if (argc >= 4 && strcmp(argv[2], "--runs") == 0)
-        runs = atoi(argv[3]) > 0 ? atoi(argv[3]) : 5;
     ft_err err;
     ft_err_clear(&err);
     ft_store *st = NULL;
@@ -137,16 +194,19 @@ int main(int argc, char **argv)
     printf("graph: %u txs, %u outputs, %u addresses, loaded in %.3f s; %zu incidents, %zu seed "
            "outputs\n",
            g.n_tx, g.n_out, g.n_addr, t_load, n_inc, n_seeds);
+    if (edges && write_edges(edges, &g, seeds, n_seeds, n_inc) != 0)
+        return 1;
     /* FT_BENCH_MODELS: a bit mask of the models to run (default 7: all three) */
     unsigned models = 7u;
     if (getenv("FT_BENCH_MODELS") && atoi(getenv("FT_BENCH_MODELS")) > 0)
         models = (unsigned)atoi(getenv("FT_BENCH_MODELS")) & 7u;
     double *tb = calloc((size_t)runs, sizeof *tb), *tt = calloc((size_t)runs, sizeof *tt);
+    double *cb = calloc((size_t)runs, sizeof *cb), *ct = calloc((size_t)runs, sizeof *ct);
     for (int threads = 1; threads <= 2; threads++) {
         omp_set_num_threads(threads);
         uint64_t bfs_visits = 0, trace_visits = 0;
         for (int r = 0; r < runs; r++) {
-            double a = now();
+            double a = now(), ca = cpu_now();
             uint64_t v = 0;
 #pragma omp parallel
             {
@@ -160,21 +220,26 @@ int main(int argc, char **argv)
                 free(q);
             }
             tb[r] = now() - a;
+            cb[r] = cpu_now() - ca;
             bfs_visits = v;
             ft_trace_result res;
             ft_trace_opts o = {.models = models, .max_hops = FT_TRACE_NO_HOP_LIMIT};
             a = now();
+            ca = cpu_now();
             if (ft_trace_run(&res, &g, cat, NULL, seeds, n_seeds, names, n_inc, &o, &err) !=
                 FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
             tt[r] = now() - a;
+            ct[r] = cpu_now() - ca;
             trace_visits = res.tx_visited;
             ft_trace_result_release(&res);
         }
         qsort(tb, (size_t)runs, sizeof *tb, cmp_d);
         qsort(tt, (size_t)runs, sizeof *tt, cmp_d);
+        qsort(cb, (size_t)runs, sizeof *cb, cmp_d);
+        qsort(ct, (size_t)runs, sizeof *ct, cmp_d);
         double mb = tb[runs / 2], mt = tt[runs / 2];
         printf("threads %d: bfs   min %.4f median %.4f max %.4f s, %llu tx visits, %.0f visits/s\n",
                threads, tb[0], mb, tb[runs - 1], (unsigned long long)bfs_visits,
@@ -183,9 +248,14 @@ int main(int argc, char **argv)
                "(3 models), %.0f visits/s; trace/bfs time %.2fx\n",
                threads, tt[0], mt, tt[runs - 1], (unsigned long long)trace_visits,
                mt > 0 ? (double)trace_visits / mt : 0.0, mb > 0 ? mt / mb : 0.0);
+        printf("threads %d: cpu (user+sys, all threads) median bfs %.4f s, trace %.4f s; "
+               "trace/bfs cpu %.2fx\n",
+               threads, cb[runs / 2], ct[runs / 2], cb[runs / 2] > 0 ? ct[runs / 2] / cb[runs / 2] : 0.0);
     }
     free(tb);
     free(tt);
+    free(cb);
+    free(ct);
     free(cat);
     free(seeds);
     free(names);

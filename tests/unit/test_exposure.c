@@ -264,5 +264,60 @@ static void test_corrupt(void)
     drop_store(st);
 }
 
+/* A re-run whose rows partly keep their keys: a kept key gets the new amount (its old row is
+ * not deleted, the put replaces it), a key not written again is deleted, a new key is added,
+ * whatever order the items come in; the result equals writing the final state directly. */
+static void test_rerun_overwrites(void)
+{
+    ft_addr_key a = key_of(1, 0xaa), b = key_of(1, 0xbb), d = key_of(3, 0x01), e = key_of(0, 0x7f);
+    ft_err err;
+    ft_store *st = fresh_store("db");
+    first_run(st, a, b); /* inc-b: a poison 1000, a haircut 700, b fifo 42; inc-a: a fifo */
+    /* items out of key order: e (new), a haircut (kept key, new amount), b fifo (kept key),
+     * d poison (new); a poison is not written again */
+    ft_exposure_item again[] = {item(e, 0, FT_TAINT_POISON, 5), item(a, 0, FT_TAINT_HAIRCUT, 701),
+                                item(b, 0, FT_TAINT_FIFO, 43), item(d, 0, FT_TAINT_POISON, 9)};
+    const char *const only_b[] = {"inc-b"};
+    ft_exposure_run run = {.models = 3, .max_hops = UINT32_MAX};
+    CHECK(ft_exposure_replace(st, FT_CHAIN_BTC, only_b, 1, &run, again, 4, &err) == FT_OK);
+    ft_exposure_set s = {0};
+    CHECK(ft_exposure_get(st, FT_CHAIN_BTC, &a, &s, &err) == FT_OK);
+    CHECK_EQ_U64(s.n, 2); /* inc-a fifo (other incident: kept), inc-b haircut 701 */
+    if (s.n == 2) {
+        CHECK(strcmp(s.v[0].incident, "inc-a") == 0 && s.v[0].model == FT_TAINT_FIFO);
+        CHECK(strcmp(s.v[1].incident, "inc-b") == 0 && s.v[1].model == FT_TAINT_HAIRCUT &&
+              s.v[1].amount == 701);
+    }
+    ft_exposure_set_release(&s);
+    CHECK(ft_exposure_get(st, FT_CHAIN_BTC, &b, &s, &err) == FT_OK);
+    CHECK(s.n == 1 && s.v[0].model == FT_TAINT_FIFO && s.v[0].amount == 43);
+    ft_exposure_set_release(&s);
+    CHECK(ft_exposure_get(st, FT_CHAIN_BTC, &e, &s, &err) == FT_OK);
+    CHECK(s.n == 1 && s.v[0].amount == 5);
+    ft_exposure_set_release(&s);
+    CHECK(ft_exposure_run_get(st, FT_CHAIN_BTC, "inc-b", &run, &err) == FT_OK);
+    CHECK_EQ_U64(run.n_rows, 4);
+    uint8_t d1[32], d2[32];
+    CHECK(ft_store_digest(st, d1, &err) == FT_OK);
+    ft_store_close(st);
+    char keep[256];
+    snprintf(keep, sizeof keep, "%s", scratch);
+    /* the final state written into an empty index: the same records (no stale row or index
+     * entry is left behind, none is missing) */
+    ft_store *st2 = fresh_store("db2");
+    const ft_u128 big = ((ft_u128)1 << 64) + 5;
+    ft_exposure_item a_only[] = {item(a, 1, FT_TAINT_FIFO, big)};
+    ft_exposure_run run7 = {.models = 7, .max_hops = 9, .min_value = 1000};
+    CHECK(ft_exposure_replace(st2, FT_CHAIN_BTC, names2, 2, &run7, a_only, 1, &err) == FT_OK);
+    ft_exposure_run run3 = {.models = 3, .max_hops = UINT32_MAX};
+    CHECK(ft_exposure_replace(st2, FT_CHAIN_BTC, only_b, 1, &run3, again, 4, &err) == FT_OK);
+    CHECK(ft_store_digest(st2, d2, &err) == FT_OK);
+    CHECK(memcmp(d1, d2, 32) == 0);
+    drop_store(st2);
+    snprintf(scratch, sizeof scratch, "%s", keep);
+    nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 FT_TEST_MAIN({"replace_and_get", test_replace_and_get}, {"rerun_replaces", test_rerun_replaces},
-             {"bad_input", test_bad_input}, {"corrupt", test_corrupt})
+             {"rerun_overwrites", test_rerun_overwrites}, {"bad_input", test_bad_input},
+             {"corrupt", test_corrupt})

@@ -1,6 +1,7 @@
 /*
  * test_trace_account.c — the account-chain taint models (engine/trace_account.c) on a
- * hand-built graph whose figures are worked out below, plus the 256-bit muldiv.
+ * hand-built graph whose figures are worked out below, its evidence paths and USD values
+ * (test_paths_usd, with the real datasets/prices files), plus the 256-bit muldiv.
  *
  * Addresses: 1 victim, 2 thief, 3 A, 4 B, 5 exchange (terminal), 6 mixer (terminal),
  * 7 miner, 8 funder. Asset 1 = a token. Transfers in execution order (x: tx kind from→to amount):
@@ -53,6 +54,7 @@
 #include "engine/account.h"
 #include "engine/graph.h"
 #include "engine/labels.h"
+#include "engine/prices.h"
 #include "engine/trace_account.h"
 #include "heuristics/taint.h"
 #include "tests/unit/ft_test.h"
@@ -242,4 +244,119 @@ static void test_muldiv(void)
     CHECK(ft_trace_account_muldiv(two127 + 11, ~(ft_u128)0, two127 + 11) == ~(ft_u128)0);
 }
 
-FT_TEST_MAIN({"models", test_models}, {"limits", test_limits}, {"muldiv", test_muldiv})
+/* The evidence path of flow f: n steps (xfer, taint) from the seed to the terminal. */
+static int path_is(const ft_trace_account_result *r, const ft_trace_account_flow *f, size_t n,
+                   const uint32_t *xfer, const uint64_t *taint)
+{
+    if (!f || !r->path_off)
+        return 0;
+    size_t i = (size_t)(f - r->flows), a = r->path_off[i], b = r->path_off[i + 1];
+    if (b - a != n)
+        return 0;
+    for (size_t k = 0; k < n; k++)
+        if (r->path[a + k].xfer != xfer[k] || r->path[a + k].taint != taint[k])
+            return 0;
+    return 1;
+}
+
+/* Paths (header comment's figures): every state remembers its largest tainted receipt; A's
+ * taint came from x4 only, the thief's from the seed x2, B's tokens from the seed x10.
+ *   i1 haircut exchange: x2 (300) → x4 (100) → x12 (25); mixer: x2 → x4 → x6 (30)
+ *   i1 poison exchange:  x2 (300) → x4 (100) → x12 (50); fifo: … → x12 (30)
+ *   i2 token exchange:   x10 (1000) → x14 (400)
+ * USD (datasets/prices, every transfer on 2023-11-14 UTC: ETH close 1979.05, BTC 35537.64).
+ * Asset 0 priced as ETH with 1 decimal, asset 1 as BTC with 2 decimals (test units):
+ *   haircut exchange 25 = 2.5 ETH × 1979.05 = 4947.625 USD → "4947.63" (half up), micro-USD
+ *   4947625000 exactly; mixer 3.0 ETH = 5937.15; token exchange 4.00 × 35537.64 = 142150.56.
+ *   Without a price symbol for asset 1 the token flow's USD is unknown. */
+static void test_paths_usd(void)
+{
+    ft_graph g;
+    CHECK(build(&g));
+    terminals();
+    ft_prices *p = NULL;
+    ft_err err;
+    CHECK(ft_prices_load_dir(&p, ft_test_path("source", "datasets/prices"), &err) == FT_OK);
+    const char *sym[2] = {"ETH", "BTC"};
+    const unsigned dec[2] = {1, 2};
+    ft_trace_account_opts o = {0};
+    o.models = 1u << FT_TAINT_POISON | 1u << FT_TAINT_HAIRCUT | 1u << FT_TAINT_FIFO;
+    o.max_hops = FT_TRACE_NO_HOP_LIMIT;
+    o.paths = 1;
+    o.prices = p;
+    o.asset_price = sym;
+    o.asset_decimals = dec;
+    ft_trace_account_result r;
+    CHECK(ft_trace_account_run(&r, &g, cat, ent, SEEDS, 4, NAMES, 3, &o, &err) == FT_OK);
+    CHECK(r.path_off && r.path_off[r.n_flows] == r.n_path);
+    static const uint32_t X1[3] = {2, 4, 12}, X2[3] = {2, 4, 6}, XT[2] = {10, 14};
+    static const uint64_t H1[3] = {300, 100, 25}, H2[3] = {300, 100, 30},
+                          P1[3] = {300, 100, 50}, F1[3] = {300, 100, 30}, T1[2] = {1000, 400};
+    const ft_trace_account_flow *f = flow(&r, 0, FT_TAINT_HAIRCUT, 5, 0);
+    CHECK(path_is(&r, f, 3, X1, H1));
+    CHECK(f && f->f.usd_known && f->f.amount_usd == (ft_u128)4947625000u);
+    char usd[FT_AMOUNT_STR_MAX];
+    if (f)
+        ft_prices_format_usd(usd, f->f.amount_usd);
+    CHECK(f && strcmp(usd, "4947.63") == 0);
+    f = flow(&r, 0, FT_TAINT_HAIRCUT, 6, 0);
+    CHECK(path_is(&r, f, 3, X2, H2));
+    CHECK(f && f->f.usd_known && f->f.amount_usd == (ft_u128)5937150000u);
+    CHECK(path_is(&r, flow(&r, 0, FT_TAINT_POISON, 5, 0), 3, X1, P1));
+    CHECK(path_is(&r, flow(&r, 0, FT_TAINT_FIFO, 5, 0), 3, X1, F1));
+    for (uint32_t m = 0; m < 3; m++) {
+        f = flow(&r, 1, m, 5, 1);
+        CHECK(path_is(&r, f, 2, XT, T1));
+        CHECK(f && f->f.usd_known && f->f.amount_usd == (ft_u128)142150560000u);
+    }
+    /* every path: consecutive steps chained by address, the first a seed transfer */
+    for (size_t i = 0; i < r.n_flows; i++) {
+        size_t a = r.path_off[i], b = r.path_off[i + 1];
+        CHECK(b > a && (r.path[a].xfer == 2 || r.path[a].xfer == 10));
+        CHECK(b > a && X_TO[r.path[b - 1].xfer] == r.flows[i].f.addr);
+        for (size_t k = a + 1; k < b; k++)
+            CHECK(X_FROM[r.path[k].xfer] == X_TO[r.path[k - 1].xfer]);
+    }
+    CHECK(r.exposure == NULL && r.n_exposure == 0); /* not asked for */
+    ft_trace_account_result_release(&r);
+    /* exposure (i1 haircut, header figures): the thief 300 (x2), A 100 (x4), the mixer 30,
+     * the exchange 25, B 3 (x15); fees never count; rows sorted (asset, addr, inc, model) */
+    o.exposure = 1;
+    CHECK(ft_trace_account_run(&r, &g, cat, ent, SEEDS, 4, NAMES, 3, &o, &err) == FT_OK);
+    static const uint32_t XA[5] = {2, 3, 4, 5, 6};
+    static const uint64_t XV[5] = {300, 100, 3, 25, 30};
+    size_t hits = 0;
+    for (size_t i = 0; i < r.n_exposure; i++) {
+        const ft_trace_account_exposure *e = &r.exposure[i];
+        if (i > 0) {
+            const ft_trace_account_exposure *p0 = &r.exposure[i - 1];
+            CHECK(p0->asset < e->asset || (p0->asset == e->asset && p0->addr <= e->addr));
+        }
+        CHECK(e->addr != 7 && e->addr != 0); /* the miner gets fees only */
+        if (e->incident != 0 || e->model != FT_TAINT_HAIRCUT || e->asset != 0)
+            continue;
+        for (int k = 0; k < 5; k++)
+            if (e->addr == XA[k]) {
+                CHECK(e->amount == XV[k]);
+                hits++;
+            }
+    }
+    CHECK(hits == 5);
+    o.exposure = 0;
+    ft_trace_account_result_release(&r);
+    /* no price for the token: unknown, never zero; paths off: none recorded */
+    sym[1] = NULL;
+    o.paths = 0;
+    CHECK(ft_trace_account_run(&r, &g, cat, ent, SEEDS, 4, NAMES, 3, &o, &err) == FT_OK);
+    CHECK(r.path_off == NULL && r.path == NULL);
+    f = flow(&r, 1, FT_TAINT_HAIRCUT, 5, 1);
+    CHECK(f && !f->f.usd_known && f->f.amount_usd == 0);
+    f = flow(&r, 0, FT_TAINT_HAIRCUT, 5, 0);
+    CHECK(f && f->f.usd_known && f->f.amount_usd == (ft_u128)4947625000u);
+    ft_trace_account_result_release(&r);
+    ft_prices_free(p);
+    ft_graph_release(&g);
+}
+
+FT_TEST_MAIN({"models", test_models}, {"limits", test_limits}, {"muldiv", test_muldiv},
+             {"paths_usd", test_paths_usd})
