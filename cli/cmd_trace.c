@@ -38,8 +38,9 @@ const char cmd_trace_usage[] =
     "Graphviz is installed, DIR/flow.svg (incidents to categories to terminal entities, the\n"
     "haircut figures when haircut was run). haircut and fifo must balance to the satoshi for\n"
     "every incident or the trace fails. Incidents of Ethereum and the other indexed EVM\n"
-    "chains are traced on balances (ARCHITECTURE.md section 5) into the same summary.csv and\n"
-    "flows.csv; paths.csv, the flow picture and amount_usd cover Bitcoin only so far.\n"
+    "chains are traced on balances (ARCHITECTURE.md section 5) into the same files (their\n"
+    "paths follow transfers; amount_usd where datasets/prices has the asset: ETH, USDT,\n"
+    "USDC, DAI, WETH as ETH, WBTC as BTC; empty for BNB, POL, AVAX).\n"
     "\n"
     "--snapshot FILE reads a file of 'fundtrace snapshot' instead of the index (same\n"
     "output); started by mpirun, the incidents are split over the ranks (docs/hpc.md).\n"
@@ -65,7 +66,8 @@ static int trace_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
             ft_cli_json_num(o, "incidents",
                             (double)(job->n_inc + ft_cli_trace_job_account_incidents(job)));
             ft_cli_json_num(o, "seeds", (double)job->n_seeds);
-            ft_cli_json_num(o, "flows", (double)job->res.n_flows);
+            ft_cli_json_num(o, "flows", (double)(job->res.n_flows +
+                                                 ft_cli_trace_job_account_flow_count(job)));
             ft_cli_json_num(o, "tx_visited", (double)job->res.tx_visited);
             ft_cli_json_str(o, "out", out, 0);
             code = ft_cli_json_print(o);
@@ -73,7 +75,7 @@ static int trace_finish(ft_cli *cli, ft_cli_trace_job *job, const char *out)
             printf("traced %zu incidents (%zu seed outputs): %zu flows, %llu tx visits; wrote "
                    "summary.csv, flows.csv, %sflow.dot in '%s'\n",
                    job->n_inc + ft_cli_trace_job_account_incidents(job), job->n_seeds,
-                   job->res.n_flows,
+                   job->res.n_flows + ft_cli_trace_job_account_flow_count(job),
                    (unsigned long long)job->res.tx_visited,
                    job->opts.paths ? "paths.csv and " : "", out);
         }
