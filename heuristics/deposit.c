@@ -1,18 +1,31 @@
 /*
  * deposit.c — the exchange deposit-address heuristic for account chains (`deposit`).
  *
- * What (Victor 2020, "Address clustering heuristics for Ethereum"): exchanges give each
- * customer a deposit address and forward what it receives to their hot wallet. An address D
- * that is not labeled itself and whose every outgoing transfer goes to addresses labeled with
+ * What (Victor 2020, "Address clustering heuristics for Ethereum", FC 2020): exchanges give
+ * each customer a deposit address and forward what it receives to their hot wallet. An address
+ * D that is not labeled itself and whose every outgoing transfer goes to addresses labeled with
  * one and the same exchange entity is that exchange's deposit address; the senders that pay
- * into D are one customer, so every sender is linked with D (D is NOT linked with the
- * exchange: that would fold every customer into one supercluster).
+ * into D are one customer, so a sender is linked with D (D is NOT linked with the exchange:
+ * that would fold every customer into one supercluster) — but only for a receipt that D
+ * forwards as the paper requires (the amount and delay bounds):
+ *   a forward of D (of one asset) counts when it moves the sum of what D received of that
+ *   asset since its previous forward of that asset, give or take FT_DEPOSIT_MAX_AMOUNT_DIFF
+ *   base units, and comes at most FT_DEPOSIT_MAX_DELAY_S seconds after the first of those
+ *   receipts; those receipts are "forwarded" and only their senders link. A forward that does
+ *   not match (half of a balance, an unrelated amount, too late) forwards nothing, and the
+ *   receipts before it are dropped (the sum restarts after every forward, matching or not).
  * How: prepare makes one pass over the transfers in execution order and keeps per address
- * the exchange entity its outgoing transfers reach (NONE, one entity, or "mixed");
- * links(x) emits (sender, D) for a transfer x into a deposit address D from an address that
- * is not itself labeled exchange. Works on the account model of engine/graph only.
+ * the exchange entity its outgoing transfers reach (NONE, one entity, or "mixed"); then sorts
+ * the receipts and forwards of the candidate deposit addresses by (address, asset, transfer)
+ * and walks each group in execution order, marking the forwarded receipts; links(x) emits
+ * (sender, D) for a forwarded receipt x into a deposit address D from an address that is not
+ * itself labeled exchange. Works on the account model of engine/graph only.
  * Fee rows (gas to the miner, burnt base fee) and burns are not destinations: a deposit
- * address pays gas on every forward (engine/graph.h xfer_kind, when the loader filled it).
+ * address pays gas on every forward (engine/graph.h xfer_kind, when the loader filled it); gas
+ * is paid on top of the value, so a sweep of "balance minus gas" differs from the receipts by
+ * the fee, far below the amount bound.
+ * A graph without amounts (ft_graph_from_transfers, hand-built tests) cannot apply the bounds:
+ * then every receipt counts as forwarded (the heuristic as it was before the bounds).
  * Two refinements (measured on fundtrace-gen --account chains, docs/methodology.md):
  *   shared     a deposit address paid by more than FT_DEPOSIT_MAX_SENDERS distinct senders is
  *              a service that collects from the public (a payment processor, a forwarding
@@ -20,13 +33,17 @@
  *   dust       a sender that pays into two or more deposit addresses of ONE exchange is not a
  *              customer (a customer has one deposit address per exchange): an airdrop or dust
  *              sender. It links nothing (marked NOT_CUSTOMER in deposit_entity).
- * Both are counted over distinct (deposit address, sender) pairs after sorting, so the result
- * does not depend on the order or the number of transfers.
+ * Both are counted over distinct (deposit address, sender) pairs of forwarded receipts after
+ * sorting, so the result does not depend on the order or the number of transfers.
+ * Invariant: ctx->deposit_entity is ONE malloc block of n_addr + 1 uint32 entries followed by
+ * n_xfer bytes (1 = a forwarded receipt), so heuristics/cluster.c frees both with one free().
  * Assumptions and false positives (docs/methodology.md): a user who always forwards to one
- * exchange from a personal wallet looks like a deposit address (then his payers are merged
- * with him); exchange labels must exist (no labels: the heuristic links nothing).
+ * exchange, exactly what he received, from a personal wallet looks like a deposit address
+ * (then his payers are merged with him); exchange labels must exist (no labels: the heuristic
+ * links nothing).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "engine/account.h"
 #include "heuristics/registry.h"
@@ -39,10 +56,34 @@
 /* More distinct senders than this: a shared collecting address, not one customer's. */
 #define FT_DEPOSIT_MAX_SENDERS 16u
 
+/* Victor 2020 (FC 2020, the deposit address heuristic, with the parameter values of its
+ * evaluation): a forward matches when its amount differs from what was received by at most
+ * a_max = 0.01 ether, and comes at most d_max = 3,200 blocks after the receipt. In base units:
+ * 0.01 ether = 10^16 wei; token amounts use the same number of base units (0.01 of an
+ * 18-decimal token: the graph does not carry token decimals). The graph carries block times,
+ * not heights: 3,200 blocks at Ethereum's 12-second slot = 38,400 s. */
+#define FT_DEPOSIT_MAX_AMOUNT_DIFF 10000000000000000ull
+#define FT_DEPOSIT_MAX_DELAY_S (3200 * 12)
+
+/* a receipt into, or a forward out of, a candidate deposit address */
+typedef struct dep_ev {
+    uint32_t d, asset, x;
+} dep_ev;
+
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+static int cmp_ev(const void *a, const void *b)
+{
+    const dep_ev *p = a, *q = b;
+    if (p->d != q->d)
+        return p->d < q->d ? -1 : 1;
+    if (p->asset != q->asset)
+        return p->asset < q->asset ? -1 : 1;
+    return p->x < q->x ? -1 : p->x > q->x;
 }
 
 static int is_deposit(const uint32_t *dep, uint32_t a)
@@ -63,12 +104,72 @@ static int exchange_entity(const ft_cluster_ctx *ctx, uint32_t a, uint32_t *ent)
     return 1;
 }
 
+static int is_fee(const ft_graph *g, uint32_t x)
+{
+    return g->xfer_kind && g->xfer_kind[x] == FT_XFER_FEE;
+}
+
+/* Marks in fwd[x] the receipts of candidate deposit addresses (dep[d] an entity) that a
+ * matching forward passes on (the bounds above). Returns 0 when out of memory. */
+static int mark_forwarded(const ft_graph *g, const uint32_t *dep, uint8_t *fwd)
+{
+    if (!g->xfer_amount) { /* no amounts: no bounds */
+        memset(fwd, 1, g->n_xfer);
+        return 1;
+    }
+    memset(fwd, 0, g->n_xfer);
+    dep_ev *ev = malloc(((size_t)g->n_xfer + 1) * sizeof *ev);
+    if (!ev)
+        return 0;
+    size_t n = 0;
+    for (uint32_t x = 0; x < g->n_xfer; x++) {
+        uint32_t from = g->xfer_from[x], to = g->xfer_to[x];
+        uint32_t asset = g->xfer_asset ? g->xfer_asset[x] : 0;
+        if (from == to || is_fee(g, x))
+            continue;
+        /* a candidate sends only to exchanges, which are labeled, so never to a candidate:
+         * each transfer is at most one event */
+        if (to != 0 && dep[to] != FT_GRAPH_NONE)
+            ev[n++] = (dep_ev){to, asset, x};
+        else if (from != 0 && dep[from] != FT_GRAPH_NONE)
+            ev[n++] = (dep_ev){from, asset, x};
+    }
+    qsort(ev, n, sizeof *ev, cmp_ev);
+    for (size_t i = 0; i < n;) {
+        size_t j = i, first = i; /* pending receipts: ev[first .. j-1] */
+        ft_u128 sum = 0;
+        while (j < n && ev[j].d == ev[i].d && ev[j].asset == ev[i].asset) {
+            uint32_t x = ev[j].x;
+            if (g->xfer_to[x] == ev[j].d) { /* a receipt */
+                if (sum + g->xfer_amount[x] < sum)
+                    sum = ~(ft_u128)0; /* saturates (beyond any real forward) */
+                else
+                    sum += g->xfer_amount[x];
+            } else { /* a forward: does it pass on the receipts since the previous one? */
+                ft_u128 a = g->xfer_amount[x];
+                ft_u128 diff = a > sum ? a - sum : sum - a;
+                if (first < j && diff <= FT_DEPOSIT_MAX_AMOUNT_DIFF &&
+                    g->xfer_time[x] - g->xfer_time[ev[first].x] <= FT_DEPOSIT_MAX_DELAY_S)
+                    for (size_t k = first; k < j; k++)
+                        fwd[ev[k].x] = 1;
+                sum = 0;
+                first = j + 1;
+            }
+            j++;
+        }
+        i = j;
+    }
+    free(ev);
+    return 1;
+}
+
 ft_status ft_deposit_prepare(ft_cluster_ctx *ctx, ft_err *err)
 {
     const ft_graph *g = ctx->g;
     if (g->model != FT_GRAPH_ACCOUNT)
         return FT_OK;
-    uint32_t *dep = malloc(((size_t)g->n_addr + 1) * sizeof *dep);
+    /* one block: n_addr + 1 entities, then n_xfer forwarded-receipt flags (header) */
+    uint32_t *dep = malloc(((size_t)g->n_addr + 1) * sizeof *dep + (size_t)g->n_xfer + 1);
     if (!dep)
         return ft_err_set(err, FT_ERR_NOMEM, "out of memory for deposit flags of %u addresses",
                           g->n_addr);
@@ -78,7 +179,7 @@ ft_status ft_deposit_prepare(ft_cluster_ctx *ctx, ft_err *err)
         uint32_t d = g->xfer_from[x], to = g->xfer_to[x], e;
         if (d == 0 || d == to || to == 0)
             continue;
-        if (g->xfer_kind && g->xfer_kind[x] == FT_XFER_FEE)
+        if (is_fee(g, x))
             continue; /* gas goes to the miner (or is burnt): not a choice of destination */
         if (ctx->addr_entity && ctx->addr_entity[d] != FT_GRAPH_NONE)
             continue; /* a labeled address is not a customer's deposit address */
@@ -92,6 +193,12 @@ ft_status ft_deposit_prepare(ft_cluster_ctx *ctx, ft_err *err)
     for (uint32_t a = 0; a < g->n_addr; a++)
         if (dep[a] == MIXED)
             dep[a] = FT_GRAPH_NONE;
+    uint8_t *fwd = (uint8_t *)(dep + (size_t)g->n_addr + 1);
+    if (!mark_forwarded(g, dep, fwd)) {
+        free(dep);
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for deposit forwards of %u transfers",
+                          g->n_xfer);
+    }
     /* the distinct (deposit address, sender) pairs that would link */
     uint64_t *pr = malloc(((size_t)g->n_xfer + 1) * sizeof *pr);
     if (!pr) {
@@ -102,7 +209,7 @@ ft_status ft_deposit_prepare(ft_cluster_ctx *ctx, ft_err *err)
     size_t np = 0;
     for (uint32_t x = 0; x < g->n_xfer; x++) {
         uint32_t from = g->xfer_from[x], d = g->xfer_to[x], e;
-        if (from == 0 || d == 0 || from == d || !is_deposit(dep, d) ||
+        if (from == 0 || d == 0 || from == d || !fwd[x] || !is_deposit(dep, d) ||
             dep[from] != FT_GRAPH_NONE || exchange_entity(ctx, from, &e))
             continue;
         pr[np++] = ((uint64_t)d << 32) | from;
@@ -146,6 +253,9 @@ void ft_deposit_links(const ft_cluster_ctx *ctx, uint32_t x, ft_link_fn emit, vo
     uint32_t from = g->xfer_from[x], d = g->xfer_to[x], e;
     if (from == 0 || d == 0 || from == d || !is_deposit(ctx->deposit_entity, d))
         return;
+    const uint8_t *fwd = (const uint8_t *)(ctx->deposit_entity + (size_t)g->n_addr + 1);
+    if (!fwd[x])
+        return; /* not passed on by a forward within the amount and delay bounds */
     if (exchange_entity(ctx, from, &e))
         return; /* a withdrawal or refund from the exchange itself */
     if (ctx->deposit_entity[from] != FT_GRAPH_NONE)

@@ -11,7 +11,8 @@
 #  - `eval clusters --chain dev --heuristics deposit --no-guard --json`: addresses, missing,
 #    and the predicted, true and correct pair counts equal those of a reference computed here
 #    in Python from the CSV files alone (the heuristic's rules re-implemented: deposit
-#    addresses, the shared-address and dust-sender refinements, union-find, pair counts);
+#    addresses, Victor's amount and delay bounds on forwards, the shared-address and
+#    dust-sender refinements, union-find, pair counts);
 #  - the stored clustering (`cluster --heuristics deposit --no-guard`) scores the same; an
 #    unclustered chain is exit 2; an unknown chain or --coinjoins with --chain is exit 129.
 set -euo pipefail
@@ -81,25 +82,35 @@ rows = lambda f: list(csv.DictReader(open(d + '/' + f)))
 hot = {r['address']: r['entity'] for r in rows('labels.csv') if r['category'] == 'exchange'}
 truth = {r['address']: r['entity'] for r in rows('truth/addresses.csv')}
 present = set()   # every address the account graph holds: value rows and fee rows
-xf = []           # value transfers (not fees), any order
+btime = {r['number']: int(r['timestamp']) for r in rows('blocks.csv')}
+txpos = {}        # tx hash -> (block, index)
+xf = []           # value transfers (not fees): (order, from, to, asset, value, time)
 for r in rows('transactions.csv'):
     present.add(r['from_address'])
+    txpos[r['hash']] = (int(r['block_number']), int(r['transaction_index']))
     if int(r['value']) > 0:
-        xf.append((r['from_address'], r['to_address']))
+        xf.append(((int(r['block_number']), int(r['transaction_index']), 1, 0),
+                   r['from_address'], r['to_address'], '', int(r['value']),
+                   btime[r['block_number']]))
 for r in rows('blocks.csv'):
     if int(r['gas_used']) > 0:
         present.add(r['miner'])      # the fees' recipient
-for r in rows('traces.csv'):
+for i, r in enumerate(rows('traces.csv')):   # in trace order within a tx
     if r['trace_address'] != '' and int(r['value'] or 0) > 0:
-        xf.append((r['from_address'], r['to_address']))
+        xf.append(((int(r['block_number']), int(r['transaction_index']), 2, i),
+                   r['from_address'], r['to_address'], '', int(r['value']),
+                   btime[r['block_number']]))
 for r in rows('token_transfers.csv'):
     if int(r['value']) > 0:
-        xf.append((r['from_address'], r['to_address']))
-for f, t in xf:
+        xf.append((txpos[r['transaction_hash']] + (3, int(r['log_index'])),
+                   r['from_address'], r['to_address'], r['token_address'], int(r['value']),
+                   btime[r['block_number']]))
+xf.sort()         # execution order: block, tx, external / internal / token rows
+for _, f, t, _, _, _ in xf:
     present.update((f, t))
 # deposit addresses: unlabelled, every outgoing transfer to hot wallets of one exchange
 dep = {}
-for f, t in xf:
+for _, f, t, _, _, _ in xf:
     if f == t or f in hot:
         continue
     e = hot.get(t)
@@ -107,7 +118,23 @@ for f, t in xf:
         dep[f] = None
     else:
         dep[f] = e
-pairs = {(t, f) for f, t in xf if f != t and dep.get(t) and f not in hot and not dep.get(f)}
+# Victor's bounds: a forward of one asset passes on the receipts of that asset since the
+# previous forward when it differs from their sum by at most 0.01 ether (10^16 base units) and
+# comes at most 3,200 blocks of 12 s after the first of them
+A_MAX, D_MAX = 10**16, 3200 * 12
+pend = collections.defaultdict(list)   # (deposit address, asset) -> pending receipt indices
+fwd = set()
+for i, (_, f, t, asset, v, tm) in enumerate(xf):
+    if f == t:
+        continue
+    if dep.get(t):
+        pend[(t, asset)].append(i)
+    elif dep.get(f):
+        p = pend.pop((f, asset), [])
+        if p and abs(sum(xf[k][4] for k in p) - v) <= A_MAX and tm - xf[p[0]][5] <= D_MAX:
+            fwd.update(p)
+pairs = {(t, f) for i, (_, f, t, _, _, _) in enumerate(xf)
+         if i in fwd and f != t and dep.get(t) and f not in hot and not dep.get(f)}
 for t, c in collections.Counter(t for t, f in pairs).items():
     if c > 16:                       # shared: more than 16 distinct senders
         dep[t] = None
@@ -120,8 +147,8 @@ def find(x):
         x = parent[x]
     return x
 links = 0
-for f, t in xf:
-    if f == t or not dep.get(t) or f in hot or dep.get(f) or f in dust:
+for i, (_, f, t, _, _, _) in enumerate(xf):
+    if i not in fwd or f == t or not dep.get(t) or f in hot or dep.get(f) or f in dust:
         continue
     links += 1
     a, b = find(f), find(t)
@@ -143,18 +170,18 @@ for name in sys.argv[2:]:
 # the truth of deposit addresses: the customer's entity; everything they send goes to a hot
 # wallet of their exchange; most have forwarded by the end of the chain (the rest: delays)
 out = collections.defaultdict(set)
-for f, t in xf:
+for _, f, t, _, _, _ in xf:
     out[f].add(hot.get(t, 'not an exchange'))
-fwd = 0
+nfwd = 0
 for r in rows('truth/deposits.csv'):
     a = r['deposit_address']
-    fwd += len(out[a]) > 0
+    nfwd += len(out[a]) > 0
     if truth.get(a) != r['customer'] or not out[a] <= {r['exchange']}:
         print('deposit address %s: truth %s, sends to %s, row %s' % (a, truth.get(a), out[a], r))
         bad += 1
         break
-if fwd * 10 < len(rows('truth/deposits.csv')) * 9:
-    print('only %d deposit addresses forwarded' % fwd)
+if nfwd * 10 < len(rows('truth/deposits.csv')) * 9:
+    print('only %d deposit addresses forwarded' % nfwd)
     bad += 1
 if want['pairs_correct'] == 0 or want['pairs_correct'] == want['pairs_predicted']:
     print('degenerate chain: %s' % want)   # the chain must have both true and false merges
