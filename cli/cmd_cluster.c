@@ -329,6 +329,48 @@ static int explain(ft_cli *cli)
 
 /* ---- account chains: `deposit` over each indexed EVM chain -------------------------------- */
 
+/* The run record (*run) and the refused merges of one clustering result, stored for chain
+ * (engine/clusterstore.h): the same for Bitcoin and every account chain. */
+static ft_status store_result(ft_store *st, uint8_t chain, const ft_cluster_opts *o,
+                              const ft_cluster_result *res, const ft_cli_labels *lab,
+                              ft_clusterstore_run *run, ft_err *err)
+{
+    ft_registry_format(o->mask, run->heuristics, sizeof run->heuristics);
+    run->guard = (uint8_t)o->guard;
+    run->guard_size = o->guard_size;
+    run->n_addr = res->n_addr ? res->n_addr - 1 : 0;
+    run->n_multi = res->n_multi;
+    run->largest = res->largest;
+    run->largest_id = res->largest_id;
+    run->links = res->links;
+    run->merges = res->merges;
+    run->suspects = res->suspects;
+    run->refused_total = res->n_refused_total;
+    ft_clusterstore_refusal *ref = calloc(res->n_refused + 1, sizeof *ref);
+    if (!ref)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < res->n_refused; i++) {
+        const ft_guard_refusal *r = &res->refused[i];
+        ref[i].reason = r->reason;
+        ref[i].tx = r->item; /* the tx (transfer) that carried the refused link */
+        ref[i].a = r->a;
+        ref[i].b = r->b;
+        ref[i].root_a = r->root_a;
+        ref[i].root_b = r->root_b;
+        ref[i].size_a = r->size_a;
+        ref[i].size_b = r->size_b;
+        if (r->ent_a != FT_GRAPH_NONE)
+            snprintf(ref[i].ent_a, sizeof ref[i].ent_a, "%s", lab->entity_name[r->ent_a]);
+        if (r->ent_b != FT_GRAPH_NONE)
+            snprintf(ref[i].ent_b, sizeof ref[i].ent_b, "%s", lab->entity_name[r->ent_b]);
+    }
+    ft_status s = ft_clusterstore_write(st, chain, run, res->cluster, res->size, res->n_addr,
+                                        lab->addr_entity, (const char *const *)lab->entity_name,
+                                        lab->entity_cat, ref, res->n_refused, err);
+    free(ref);
+    return s;
+}
+
 static ft_status account_label_id(void *ctx, const ft_addr_key *key, uint64_t *id, ft_err *err)
 {
     (void)err;
@@ -360,7 +402,6 @@ static ft_status cluster_account_chain(ft_store *st, const ft_eth_params *p,
     ft_cluster_result res;
     memset(&lab, 0, sizeof lab);
     memset(&res, 0, sizeof res);
-    ft_clusterstore_refusal *ref = NULL;
     s = ft_graph_load_account(&g, st, p->chain_byte, err);
     if (s != FT_OK)
         return s;
@@ -371,42 +412,8 @@ static ft_status cluster_account_chain(ft_store *st, const ft_eth_params *p,
     }
     ft_clusterstore_run run;
     memset(&run, 0, sizeof run);
-    if (s == FT_OK) {
-        ft_registry_format(o->mask, run.heuristics, sizeof run.heuristics);
-        run.guard = (uint8_t)o->guard;
-        run.guard_size = o->guard_size;
-        run.n_addr = res.n_addr ? res.n_addr - 1 : 0;
-        run.n_multi = res.n_multi;
-        run.largest = res.largest;
-        run.largest_id = res.largest_id;
-        run.links = res.links;
-        run.merges = res.merges;
-        run.suspects = res.suspects;
-        run.refused_total = res.n_refused_total;
-        ref = calloc(res.n_refused + 1, sizeof *ref);
-        if (!ref)
-            s = ft_err_set(err, FT_ERR_NOMEM, "out of memory");
-    }
-    if (s == FT_OK) {
-        for (size_t i = 0; i < res.n_refused; i++) {
-            const ft_guard_refusal *r = &res.refused[i];
-            ref[i].reason = r->reason;
-            ref[i].tx = r->item; /* the transfer that carried the refused link */
-            ref[i].a = r->a;
-            ref[i].b = r->b;
-            ref[i].root_a = r->root_a;
-            ref[i].root_b = r->root_b;
-            ref[i].size_a = r->size_a;
-            ref[i].size_b = r->size_b;
-            if (r->ent_a != FT_GRAPH_NONE)
-                snprintf(ref[i].ent_a, sizeof ref[i].ent_a, "%s", lab.entity_name[r->ent_a]);
-            if (r->ent_b != FT_GRAPH_NONE)
-                snprintf(ref[i].ent_b, sizeof ref[i].ent_b, "%s", lab.entity_name[r->ent_b]);
-        }
-        s = ft_clusterstore_write(st, p->chain_byte, &run, res.cluster, res.size, res.n_addr,
-                                  lab.addr_entity, (const char *const *)lab.entity_name,
-                                  lab.entity_cat, ref, res.n_refused, err);
-    }
+    if (s == FT_OK)
+        s = store_result(st, p->chain_byte, o, &res, &lab, &run, err);
     if (s == FT_OK) /* address → graph id, for `address 0x…` (engine/clusteraddr.h) */
         s = ft_clusteraddr_write(st, p->chain_byte, (const uint8_t(*)[20])g.addr_bytes, g.n_addr,
                                  err);
@@ -426,7 +433,6 @@ static ft_status cluster_account_chain(ft_store *st, const ft_eth_params *p,
         ft_cli_json_str(j, "largest_address", a, 1);
         ft_cli_json_num(j, "refused", (double)run.refused_total);
     }
-    free(ref);
     ft_cluster_result_release(&res);
     ft_cli_labels_release(&lab);
     ft_graph_release(&g);
@@ -529,7 +535,6 @@ int cmd_cluster(ft_cli *cli, int argc, char **argv)
     memset(&lab, 0, sizeof lab);
     ft_cluster_result res;
     memset(&res, 0, sizeof res);
-    ft_clusterstore_refusal *ref = NULL;
     if (s == FT_OK)
         s = ft_graph_load_utxo(&g, st, FT_CHAIN_BTC, &err);
     if (s == FT_OK)
@@ -540,47 +545,12 @@ int cmd_cluster(ft_cli *cli, int argc, char **argv)
     }
     ft_clusterstore_run run;
     memset(&run, 0, sizeof run);
-    if (s == FT_OK) {
-        ft_registry_format(o.mask, run.heuristics, sizeof run.heuristics);
-        run.guard = (uint8_t)o.guard;
-        run.guard_size = o.guard_size;
-        run.n_addr = res.n_addr ? res.n_addr - 1 : 0;
-        run.n_multi = res.n_multi;
-        run.largest = res.largest;
-        run.largest_id = res.largest_id;
-        run.links = res.links;
-        run.merges = res.merges;
-        run.suspects = res.suspects;
-        run.refused_total = res.n_refused_total;
-        ref = calloc(res.n_refused + 1, sizeof *ref);
-        if (!ref)
-            s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
-    }
-    if (s == FT_OK) {
-        for (size_t i = 0; i < res.n_refused; i++) {
-            const ft_guard_refusal *r = &res.refused[i];
-            ref[i].reason = r->reason;
-            ref[i].tx = r->item;
-            ref[i].a = r->a;
-            ref[i].b = r->b;
-            ref[i].root_a = r->root_a;
-            ref[i].root_b = r->root_b;
-            ref[i].size_a = r->size_a;
-            ref[i].size_b = r->size_b;
-            if (r->ent_a != FT_GRAPH_NONE)
-                snprintf(ref[i].ent_a, sizeof ref[i].ent_a, "%s", lab.entity_name[r->ent_a]);
-            if (r->ent_b != FT_GRAPH_NONE)
-                snprintf(ref[i].ent_b, sizeof ref[i].ent_b, "%s", lab.entity_name[r->ent_b]);
-        }
-        s = ft_clusterstore_write(st, FT_CHAIN_BTC, &run, res.cluster, res.size, res.n_addr,
-                                  lab.addr_entity, (const char *const *)lab.entity_name,
-                                  lab.entity_cat, ref, res.n_refused, &err);
-    }
+    if (s == FT_OK)
+        s = store_result(st, FT_CHAIN_BTC, &o, &res, &lab, &run, &err);
     if (s == FT_OK) /* flushed for the next reader (cli/store_settle.c) */
         ft_cli_store_close_settled(st, "cluster");
     else
         ft_store_close(st);
-    free(ref);
     ft_graph_release(&g);
     ft_cli_labels_release(&lab);
     if (s != FT_OK) {
