@@ -299,7 +299,8 @@ int main(int argc, char **argv)
             ib[r] = it[r] = rb[r] = ic[r] = rc[r] = 0;
             if (do_index) {
                 char dir[64];
-                snprintf(dir, sizeof dir, "/tmp/ft_bench_eth.XXXXXX");
+                const char *tmp = getenv("TMPDIR");
+                snprintf(dir, sizeof dir, "%s/ft_bench_eth.XXXXXX", tmp && *tmp ? tmp : "/tmp");
                 if (!mkdtemp(dir))
                     return 1;
                 ft_store *st;

@@ -66,6 +66,15 @@ static inline const char *ft_test_path(const char *which, const char *rel)
 }
 
 /* Reads a whole file into a malloc()ed buffer; aborts the test binary if it cannot. */
+/* A mkdtemp template for a scratch directory: "$TMPDIR/NAME.XXXXXX" (TMPDIR unset or empty:
+ * /tmp), so tests honour the machine's temporary directory. Returns buf. */
+static inline char *ft_test_tmpl(char *buf, size_t n, const char *name)
+{
+    const char *t = getenv("TMPDIR");
+    snprintf(buf, n, "%s/%s.XXXXXX", t && *t ? t : "/tmp", name);
+    return buf;
+}
+
 static inline unsigned char *ft_test_read(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -58,7 +58,7 @@ static char dir[64];
 
 static ft_store *fresh(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/ft_test_account.XXXXXX");
+    ft_test_tmpl(dir, sizeof dir, "ft_test_account");
     if (!mkdtemp(dir))
         return NULL;
     ft_store *st = NULL;

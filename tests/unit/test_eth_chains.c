@@ -62,7 +62,8 @@ static void test_csv(void)
     CHECK(ft_incidents_seed_kind(set.v[1].seed, NULL) == 0);
     CHECK(ft_incidents_seed_kind(set.v[2].seed, &n) == 2 && n == 2);
 
-    char dir[] = "/tmp/ft_test_eth_chains.XXXXXX";
+    char dir[64];
+    ft_test_tmpl(dir, sizeof dir, "ft_test_eth_chains");
     CHECK(mkdtemp(dir) != NULL);
     ft_store *st = NULL;
     CHECK(ft_store_open(&st, dir, FT_STORE_WRITE, &err) == FT_OK);

@@ -193,7 +193,7 @@ static char dir[64];
 
 static void test_store(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/ft_test_eth_tokens.XXXXXX");
+    ft_test_tmpl(dir, sizeof dir, "ft_test_eth_tokens");
     CHECK(mkdtemp(dir) != NULL);
     ft_store *st = NULL;
     ft_err err;

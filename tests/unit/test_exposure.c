@@ -37,7 +37,7 @@ static char scratch[256];
 
 static ft_store *fresh_store(const char *name)
 {
-    snprintf(scratch, sizeof scratch, "/tmp/ft_test_exposure.XXXXXX");
+    ft_test_tmpl(scratch, sizeof scratch, "ft_test_exposure");
     if (!mkdtemp(scratch)) {
         perror("mkdtemp");
         exit(1);

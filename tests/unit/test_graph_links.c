@@ -30,7 +30,8 @@ static int same(const void *a, const void *b, size_t n)
 
 static void test_links_load(void)
 {
-    char dir[] = "/tmp/ft_test_graph_links.XXXXXX";
+    char dir[64];
+    ft_test_tmpl(dir, sizeof dir, "ft_test_graph_links");
     CHECK(mkdtemp(dir) != NULL);
     ft_store *st = NULL;
     ft_err err;

@@ -159,9 +159,10 @@ static void conflict_cb(void *ctx, const ft_label *l, const ft_label *other)
 
 static void test_store(void)
 {
-    char dir[] = "/tmp/ft_test_labels_XXXXXX";
+    char dir[64];
+    ft_test_tmpl(dir, sizeof dir, "ft_test_labels");
     CHECK(mkdtemp(dir) != NULL);
-    char path[64];
+    char path[80];
     snprintf(path, sizeof path, "%s/db", dir);
     ft_store *st;
     ft_err err;

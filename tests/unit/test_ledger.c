@@ -44,7 +44,7 @@ static int n_scratch;
 static const char *scratch_db(void)
 {
     char *d = scratch[n_scratch++ & 7];
-    snprintf(d, 256, "/tmp/ft_test_ledger.XXXXXX");
+    ft_test_tmpl(d, 256, "ft_test_ledger");
     if (!mkdtemp(d)) {
         perror("mkdtemp");
         exit(1);

@@ -469,7 +469,8 @@ static void test_random_account(void)
 
 static void test_store_matches_graph(void)
 {
-    char dir[] = "/tmp/ft_test_pathfind.XXXXXX";
+    char dir[64];
+    ft_test_tmpl(dir, sizeof dir, "ft_test_pathfind");
     CHECK(mkdtemp(dir) != NULL);
     ft_store *st = NULL;
     ft_err err;

@@ -162,7 +162,8 @@ static void put(const char *dir, const char *name, const char *text)
 /* Loads a directory holding only x.csv = text; returns the status and fills err. */
 static ft_status load_one(const char *text, ft_err *err, ft_prices **out)
 {
-    char dir[] = "/tmp/ft_prices_XXXXXX";
+    char dir[64];
+    ft_test_tmpl(dir, sizeof dir, "ft_prices");
     CHECK(mkdtemp(dir) != NULL);
     put(dir, "x.csv", text);
     put(dir, "README.md", "not a price file\n");

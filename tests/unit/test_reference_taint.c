@@ -222,7 +222,8 @@ static const char *chain(void)
         fprintf(stderr, "FUNDTRACE_GEN is not set (run under ctest)\n");
         return NULL;
     }
-    char tmpl[] = "/tmp/ft_reftaint_XXXXXX";
+    char tmpl[64];
+    ft_test_tmpl(tmpl, sizeof tmpl, "ft_reftaint");
     if (!mkdtemp(tmpl))
         return NULL;
     snprintf(chain_dir, sizeof chain_dir, "%s/chain", tmpl);

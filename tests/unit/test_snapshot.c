@@ -33,7 +33,7 @@ static const char *tmp_path(const char *name)
     static char p[4][256];
     static int k;
     if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/ft_test_snapshot_XXXXXX");
+        ft_test_tmpl(dir, sizeof dir, "ft_test_snapshot");
         if (!mkdtemp(dir))
             abort();
     }

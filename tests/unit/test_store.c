@@ -32,7 +32,7 @@ static void rm_tree(const char *dir)
 static char scratch[256];
 static const char *scratch_db(void)
 {
-    snprintf(scratch, sizeof scratch, "/tmp/ft_test_store.XXXXXX");
+    ft_test_tmpl(scratch, sizeof scratch, "ft_test_store");
     if (!mkdtemp(scratch)) {
         perror("mkdtemp");
         exit(1);

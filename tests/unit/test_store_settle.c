@@ -36,7 +36,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 static char scratch[256], db[300];
 static const char *scratch_db(void)
 {
-    snprintf(scratch, sizeof scratch, "/tmp/ft_test_settle.XXXXXX");
+    ft_test_tmpl(scratch, sizeof scratch, "ft_test_settle");
     if (!mkdtemp(scratch)) {
         perror("mkdtemp");
         exit(1);

@@ -227,7 +227,8 @@ static void test_paths(void)
 
 static ft_prices *prices_of(const char *csv)
 {
-    char dir[] = "/tmp/ft_trace_prices_XXXXXX";
+    char dir[64];
+    ft_test_tmpl(dir, sizeof dir, "ft_trace_prices");
     CHECK(mkdtemp(dir) != NULL);
     char path[256];
     snprintf(path, sizeof path, "%s/BTC.csv", dir);
