@@ -68,7 +68,10 @@ static ft_status corrupt(ft_store *st, ft_err *err, const char *what, uint64_t i
                       ft_store_path(st), what, (unsigned long long)id);
 }
 
-ft_status ft_graph_load_utxo(ft_graph *g, ft_store *st, uint8_t chain, ft_err *err)
+/* Common start of both UTXO loaders: *g zeroed, model and chain set, n_tx, n_out and n_addr
+ * from the chain record, after refusing a partial index (inputs of unknown value: flows
+ * cannot be followed exactly) or one beyond 32-bit ids. */
+static ft_status utxo_begin(ft_graph *g, ft_store *st, uint8_t chain, ft_err *err)
 {
     memset(g, 0, sizeof *g);
     g->model = FT_GRAPH_UTXO;
@@ -77,7 +80,7 @@ ft_status ft_graph_load_utxo(ft_graph *g, ft_store *st, uint8_t chain, ft_err *e
     ft_status rc = ft_query_chain_get(st, chain, &cr, err);
     if (rc != FT_OK)
         return rc;
-    if (cr.first_height > 0) /* inputs of unknown value: flows cannot be followed exactly */
+    if (cr.first_height > 0)
         return ft_err_set(err, FT_ERR_STATE,
                           "index '%s' is partial (it starts at block %u): the graph needs an "
                           "index from genesis",
@@ -88,10 +91,18 @@ ft_status ft_graph_load_utxo(ft_graph *g, ft_store *st, uint8_t chain, ft_err *e
                           "%llu addresses)",
                           ft_store_path(st), (unsigned long long)cr.next_tx,
                           (unsigned long long)cr.next_out, (unsigned long long)cr.next_addr);
-    uint32_t n_tx = (uint32_t)cr.next_tx, n_out = (uint32_t)cr.next_out;
-    g->n_tx = n_tx;
-    g->n_out = n_out;
+    g->n_tx = (uint32_t)cr.next_tx;
+    g->n_out = (uint32_t)cr.next_out;
     g->n_addr = cr.next_addr ? (uint32_t)cr.next_addr : 1;
+    return FT_OK;
+}
+
+ft_status ft_graph_load_utxo(ft_graph *g, ft_store *st, uint8_t chain, ft_err *err)
+{
+    ft_status rc = utxo_begin(g, st, chain, err);
+    if (rc != FT_OK)
+        return rc;
+    uint32_t n_tx = g->n_tx, n_out = g->n_out;
     size_t cap_in = (size_t)n_tx * 2 + 16;
     g->tx_time = malloc(((size_t)n_tx + 1) * sizeof *g->tx_time);
     g->tx_flags = malloc((size_t)n_tx + 1);
@@ -359,28 +370,10 @@ static void links_scan(ft_graph *g, ft_store *st, uint8_t chain, links_part *p)
 
 ft_status ft_graph_load_utxo_links(ft_graph *g, ft_store *st, uint8_t chain, ft_err *err)
 {
-    memset(g, 0, sizeof *g);
-    g->model = FT_GRAPH_UTXO;
-    g->chain = chain;
-    ft_query_chainrec cr;
-    ft_status rc = ft_query_chain_get(st, chain, &cr, err);
+    ft_status rc = utxo_begin(g, st, chain, err);
     if (rc != FT_OK)
         return rc;
-    if (cr.first_height > 0)
-        return ft_err_set(err, FT_ERR_STATE,
-                          "index '%s' is partial (it starts at block %u): the graph needs an "
-                          "index from genesis",
-                          ft_store_path(st), cr.first_height);
-    if (cr.next_tx > LIMIT32 || cr.next_out > LIMIT32 || cr.next_addr > LIMIT32)
-        return ft_err_set(err, FT_ERR_LIMIT,
-                          "index '%s' is too large for 32-bit graph ids (%llu txs, %llu outputs, "
-                          "%llu addresses)",
-                          ft_store_path(st), (unsigned long long)cr.next_tx,
-                          (unsigned long long)cr.next_out, (unsigned long long)cr.next_addr);
-    uint32_t n_tx = (uint32_t)cr.next_tx, n_out = (uint32_t)cr.next_out;
-    g->n_tx = n_tx;
-    g->n_out = n_out;
-    g->n_addr = cr.next_addr ? (uint32_t)cr.next_addr : 1;
+    uint32_t n_tx = g->n_tx, n_out = g->n_out;
     g->tx_flags = malloc((size_t)n_tx + 1);
     g->in_off = malloc(((size_t)n_tx + 1) * sizeof *g->in_off);
     g->out_off = malloc(((size_t)n_tx + 1) * sizeof *g->out_off);
