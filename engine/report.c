@@ -652,6 +652,21 @@ static void fig_header(FILE *f)
     fputc('\n', f);
 }
 
+/* "low,high" of an amount range, and of a USD range (empty cells when unknown) */
+static void put_range(FILE *f, const ft_report_range *r, unsigned decimals)
+{
+    put_amount(f, r->low, decimals);
+    fputc(',', f);
+    put_amount(f, r->high, decimals);
+}
+
+static void put_usd_range(FILE *f, const ft_report_usd *u)
+{
+    put_usd(f, u->low, u->known);
+    fputc(',', f);
+    put_usd(f, u->high, u->known);
+}
+
 static void fig_cells(FILE *f, const ft_report_figures *x, unsigned decimals)
 {
     put_amount(f, x->stolen, decimals);
@@ -659,15 +674,11 @@ static void fig_cells(FILE *f, const ft_report_figures *x, unsigned decimals)
     put_usd(f, x->stolen_usd, x->stolen_usd_known);
     for (int c = 0; c < FT_REPORT_CHANNELS; c++) {
         fputc(',', f);
-        put_amount(f, x->ch[c].low, decimals);
-        fputc(',', f);
-        put_amount(f, x->ch[c].high, decimals);
+        put_range(f, &x->ch[c], decimals);
     }
     for (int c = 0; c < FT_REPORT_USD_CHANNELS; c++) {
         fputc(',', f);
-        put_usd(f, x->usd[c].low, x->usd[c].known);
-        fputc(',', f);
-        put_usd(f, x->usd[c].high, x->usd[c].known);
+        put_usd_range(f, &x->usd[c]);
     }
     fputc('\n', f);
 }
@@ -738,13 +749,9 @@ ft_status ft_report_write_by_exchange(const ft_report *rep, FILE *f, const char 
         fputc(',', f);
         models_cell(f, rep->in.models);
         fprintf(f, ",%zu,", e->n_incidents);
-        put_amount(f, e->amount.low, e->decimals);
+        put_range(f, &e->amount, e->decimals);
         fputc(',', f);
-        put_amount(f, e->amount.high, e->decimals);
-        fputc(',', f);
-        put_usd(f, e->usd.low, e->usd.known);
-        fputc(',', f);
-        put_usd(f, e->usd.high, e->usd.known);
+        put_usd_range(f, &e->usd);
         fputc(',', f);
         put_time(f, e->first_time);
         fputc(',', f);
@@ -769,13 +776,9 @@ ft_status ft_report_write_by_channel(const ft_report *rep, FILE *f, const char *
         fputc(',', f);
         models_cell(f, rep->in.models);
         fprintf(f, ",%zu,", c->n_incidents);
-        put_amount(f, c->amount.low, c->decimals);
+        put_range(f, &c->amount, c->decimals);
         fputc(',', f);
-        put_amount(f, c->amount.high, c->decimals);
-        fputc(',', f);
-        put_usd(f, c->usd.low, c->usd.known);
-        fputc(',', f);
-        put_usd(f, c->usd.high, c->usd.known);
+        put_usd_range(f, &c->usd);
         fputc('\n', f);
     }
     return finish(f, name, err);
