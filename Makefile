@@ -71,7 +71,7 @@ bench: build
 # libFuzzer builds of every fuzz target (clang); run one with e.g.
 #   build-fuzz/fuzz_btc_tx tests/fuzz/corpus/btc_tx -max_total_time=60
 fuzz: deps
-	CC=clang cmake -S . -B $(FUZZ_BUILD) -DFT_LIBFUZZER=ON $(CMAKE_FLAGS) >/dev/null
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DFT_LIBFUZZER=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
 
 format:

@@ -137,13 +137,14 @@ static double raw_write(const char *dir, uint64_t n, size_t klen, size_t vlen, i
     leveldb_options_t *opt = leveldb_options_create();
     leveldb_options_set_create_if_missing(opt, 1);
     /* the store's options (engine/store.c) */
+    leveldb_options_set_block_size(opt, 16 << 10);
     leveldb_options_set_write_buffer_size(opt, 64 << 20);
     leveldb_options_set_max_file_size(opt, 32 << 20);
     leveldb_cache_t *cache = leveldb_cache_create_lru(64 << 20);
     leveldb_filterpolicy_t *bloom = leveldb_filterpolicy_create_bloom(10);
     leveldb_options_set_cache(opt, cache);
     leveldb_options_set_filter_policy(opt, bloom);
-    leveldb_options_set_compression(opt, leveldb_snappy_compression);
+    leveldb_options_set_compression(opt, leveldb_no_compression);
     char *lerr = NULL;
     leveldb_t *db = leveldb_open(opt, dir, &lerr);
     if (lerr) {

@@ -1,14 +1,17 @@
 /*
  * test_store.c — engine/store.c on a real LevelDB in a scratch directory: create and reopen,
  * the schema check (another schema, a foreign LevelDB, a missing index), the LOCK message for
- * a second opener, batch atomicity, prefix iterators and the content digest.
+ * a second opener, batch atomicity, prefix iterators, the content digest, and that a
+ * read-only open writes nothing (engine/store_options.cc).
  */
 #define _XOPEN_SOURCE 700
+#include <dirent.h>
 #include <ftw.h>
 #include <leveldb/c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/keys.h"
@@ -415,8 +418,79 @@ static void test_digest(void)
     rm_tree(scratch);
 }
 
+/* "name size mtime" of every file of dir, sorted, into out (one line each). */
+static int entry_cmp(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+static void dir_listing(const char *dir, char *out, size_t cap)
+{
+    char lines[64][300];
+    size_t n = 0;
+    DIR *d = opendir(dir);
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 64) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat sb;
+        CHECK(stat(path, &sb) == 0);
+        snprintf(lines[n++], sizeof lines[0], "%s %lld %lld.%09ld", e->d_name,
+                 (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
+    }
+    closedir(d);
+    qsort(lines, n, sizeof lines[0], entry_cmp);
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < cap; i++)
+        used += (size_t)snprintf(out + used, cap - used, "%s\n", lines[i]);
+}
+
+/* A read-only open leaves the directory as it was (no new MANIFEST or log, CURRENT and LOG
+ * untouched), also when the writer left records in its log (no flush by the reader), and
+ * still reads everything; a writer afterwards works as before. */
+static void test_read_open_writes_nothing(void)
+{
+    const char *db = scratch_db();
+    ft_store *st = NULL;
+    ft_err err;
+    CHECK(ft_store_open(&st, db, FT_STORE_WRITE, &err) == FT_OK);
+    put1(st, "\x10\x01" "flushed", "1");
+    CHECK(ft_store_flush(st, &err) == FT_OK);
+    put1(st, "\x10\x01in-log", "2"); /* only in the log and memtable at close */
+    ft_store_close(st);
+    static char before[8192], after[8192];
+    dir_listing(db, before, sizeof before);
+    CHECK(strstr(before, "MANIFEST-") != NULL && strstr(before, ".log ") != NULL);
+    for (int round = 0; round < 3; round++) {
+        CHECK(ft_store_open(&st, db, FT_STORE_READ, &err) == FT_OK);
+        CHECK(has_value(st, "\x10\x01" "flushed", "1"));
+        CHECK(has_value(st, "\x10\x01in-log", "2"));
+        CHECK(has_value(st, "\x10\x01" "absent", NULL));
+        ft_store_close(st);
+        dir_listing(db, after, sizeof after);
+        CHECK_STR(after, before);
+    }
+    /* a writer opens, sees both keys, writes; a reader then sees the write */
+    CHECK(ft_store_open(&st, db, FT_STORE_WRITE, &err) == FT_OK);
+    CHECK(has_value(st, "\x10\x01in-log", "2"));
+    put1(st, "\x10\x01later", "3");
+    ft_store_close(st);
+    CHECK(ft_store_open(&st, db, FT_STORE_READ, &err) == FT_OK);
+    CHECK(has_value(st, "\x10\x01" "flushed", "1"));
+    CHECK(has_value(st, "\x10\x01in-log", "2"));
+    CHECK(has_value(st, "\x10\x01later", "3"));
+    ft_store_close(st);
+    rm_tree(scratch);
+}
+
 FT_TEST_MAIN({"open_create_reopen", test_open_create_reopen},
              {"second_opener_lock", test_second_opener_lock},
              {"schema_refusal", test_schema_refusal}, {"batch_atomicity", test_batch_atomicity},
              {"batch_order", test_batch_order}, {"iterators", test_iterators},
-             {"digest", test_digest})
+             {"digest", test_digest}, {"read_open_writes_nothing", test_read_open_writes_nothing})
