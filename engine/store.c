@@ -105,7 +105,11 @@ static void store_free(ft_store *st)
 /* Turns LevelDB's open error into our one-line message. */
 static ft_status open_error(ft_err *err, const char *dir, const char *lerr, ft_store_mode mode)
 {
-    if (strstr(lerr, "lock") || strstr(lerr, "LOCK"))
+    /* LevelDB: "IO error: lock DIR/LOCK: Resource temporarily unavailable" (another process)
+     * or "...: already held by process" (this one). Other failures on the LOCK file (a parent
+     * directory that does not exist, no permission) keep LevelDB's own words. */
+    if (strstr(lerr, "lock ") &&
+        (strstr(lerr, "temporarily unavailable") || strstr(lerr, "already held")))
         return ft_err_set(err, FT_ERR_IO, "cannot open index '%s': LOCK held by another process",
                           dir);
     if (mode == FT_STORE_READ && strstr(lerr, "does not exist"))

@@ -107,6 +107,12 @@ static void test_second_opener_lock(void)
     ft_store_close(a);
     CHECK(ft_store_open(&b, db, FT_STORE_READ, &err) == FT_OK);
     ft_store_close(b);
+    /* a missing parent directory is not a lock held by someone */
+    char deep[400];
+    snprintf(deep, sizeof deep, "%s/no/such/dir/db", scratch);
+    CHECK(ft_store_open(&b, deep, FT_STORE_WRITE, &err) == FT_ERR_IO && b == NULL);
+    CHECK(strstr(err.msg, "LOCK held") == NULL);
+    CHECK(strstr(err.msg, "No such file or directory") != NULL);
     rm_tree(scratch);
 }
 
