@@ -17,9 +17,7 @@ FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
 SNAP=${1:?usage: bench_mpi_trace.sh SNAPSHOT [RUNS]}
 RUNS=${2:-3}
 read -r -a XARGS <<<"${TRACE_ARGS:-}"
-MPIRUN=${MPIEXEC:-$(command -v mpirun || true)}
-MPIOPTS=(--oversubscribe)
-[ "$(id -u)" = 0 ] && MPIOPTS+=(--allow-run-as-root)
+source "$ROOT/tests/integration/mpi_lib.sh"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 echo "cores: $(nproc); load: $(cut -d' ' -f1-3 /proc/loadavg); snapshot: $SNAP ($(stat -c %s "$SNAP") bytes); trace --all ${TRACE_ARGS:-}"
@@ -66,7 +64,7 @@ base=""
 for np in 1 2 4; do
     : >"$TMP/m$np.t"
     for r in $(seq "$RUNS"); do
-        timeit "$TMP/m$np" "$MPIRUN" "${MPIOPTS[@]}" -np "$np" "$FT" --threads 1 trace --all "${XARGS[@]}" \
+        timeit "$TMP/m$np" mpi_launch "$np" "$FT" --threads 1 trace --all "${XARGS[@]}" \
             --snapshot "$SNAP" --out "$TMP/m$np" >>"$TMP/m$np.t"
         for f in "$TMP/ref"/*; do cmp -s "$f" "$TMP/m$np/$(basename "$f")" || { echo "differs: $f ($np ranks)"; exit 1; }; done
     done

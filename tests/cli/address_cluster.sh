@@ -10,22 +10,7 @@
 #     several addresses reports the id and size that `export clusters` gives, and after
 #     labelling another member and re-clustering, the cluster labels carry that entity while
 #     the address's own labels stay empty
-set -euo pipefail
-
-FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
-SRC=${FT_SOURCE_DIR:-.}
-SHARED=${FT_SHARED_DIR:-$SRC/../shared}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-ft() { "$FUNDTRACE" --db "$DB" "$@"; }
-# jcheck FILE PYTHON-EXPR: the expression over j (the parsed JSON) must be true
-jcheck() {
-    python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
-}
+source "$(dirname "$0")/lib.sh"
 
 # --- mainnet blocks 1..255 ---------------------------------------------------------------------
 DB="$TMP/db"
@@ -127,5 +112,4 @@ else
     echo "note: fundtrace-gen not built; multi-address cluster checks skipped"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

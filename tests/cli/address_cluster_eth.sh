@@ -12,20 +12,9 @@
 #     path); the hot wallet is a singleton whose cluster label is its own label;
 #   - an address the chain never saw: null; the text output line; a re-run of `cluster`
 #     without labels (no links) replaces the map: deposit is then alone.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-S=${FT_SOURCE_DIR:-$ROOT}/datasets/sample/ethereum
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
+source "$(dirname "$0")/lib.sh"
+S=$SRC/datasets/sample/ethereum
 DB=$TMP/db
-m() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): v = v[int(k)] if isinstance(v, list) else v[k]
-print(v)' "$S/manifest.json" "$1"; }
 SPLIT3=$(m splits.2)
 DEP=$(m deposit)
 HOT=$(m hot)
@@ -95,5 +84,4 @@ assert c is not None and c["size"] == 1 and c["labels"] == [], c
 assert c["id"] != before["id"], (c, before)  # its own id now, not split 3's
 PY
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -15,28 +15,11 @@
 #     model) replaces that incident's rows only; the full run afterwards restores the digest
 #   - a failing trace (a seed not in the index) stores nothing; a trace or address while
 #     another process holds the index LOCK fails with one clear error line, exit 1
-set -euo pipefail
-
-FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
-SRC=${FT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$(dirname "$0")/lib.sh"
 S=$SRC/datasets/sample
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
 DB=$TMP/db
-ft() { "$FUNDTRACE" --db "$DB" "$@"; }
-# jcheck FILE PYTHON-EXPR: the expression over j (the parsed JSON) must be true
-jcheck() {
-    python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
-}
 
-ft --quiet index bitcoin --blocks "$S/blocks" --network regtest
-ft --quiet labels import "$S/labels.csv" >/dev/null
-ft --quiet incidents import "$S/incidents.csv" >/dev/null
-ft --quiet cluster >/dev/null
+sample_btc "$DB" >/dev/null
 
 SEED0=mmrEhTAou4i4NPTGFBC3GB7KKEyoavuA66 # gen-1 seed 05945c9e…:0 (9.23046228)
 MINER=mjm9NfboHqL6pRo4HQBmCGodCNADX5eNFK # miner-1: coinbase receipts only
@@ -184,5 +167,4 @@ wait "$locker" || ko "the lock holder failed"
 ft digest >"$TMP/d5"
 cmp -s "$TMP/d1" "$TMP/d5" && ok || ko "digest changed by the locked attempts"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -11,18 +11,7 @@
 #   - `labels import` errors: exit 2, one "error: 'FILE' line N: …" line, index digest unchanged
 #   - formula-looking labels are stored verbatim and escaped on export; TagPack YAML imports
 #   - `help cluster` lists the heuristic table
-set -euo pipefail
-
-FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
-SRC=${FT_SOURCE_DIR:-.}
-SHARED=${FT_SHARED_DIR:-$SRC/../shared}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-ft() { "$FUNDTRACE" --db "$DB" "$@"; }
+source "$(dirname "$0")/lib.sh"
 DB="$TMP/db"
 
 GEN=${FUNDTRACE_GEN:-}
@@ -213,5 +202,4 @@ ft labels import "$TMP/bad.yaml" >/dev/null 2>"$TMP/err" || rc=$?
 if [ "$rc" = 2 ] && grep -q "^error: '$TMP/bad.yaml' line 3: tag without 'address'" "$TMP/err" &&
     [ "$(ft digest)" = "$BEFORE" ]; then ok; else ko "bad tagpack: $rc $(cat "$TMP/err")"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

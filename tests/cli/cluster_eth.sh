@@ -10,20 +10,9 @@
 #   {split 3, deposit} = one cluster of 2; the hot wallet stays alone (deposit addresses are
 #   never merged with the exchange itself); every other address is a singleton.
 # Without labels nothing is linked (the heuristic needs an exchange label).
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-S=${FT_SOURCE_DIR:-$ROOT}/datasets/sample/ethereum
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
+source "$(dirname "$0")/lib.sh"
+S=$SRC/datasets/sample/ethereum
 DB=$TMP/db
-m() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): v = v[int(k)] if isinstance(v, list) else v[k]
-print(v)' "$S/manifest.json" "$1"; }
 
 rc=0
 "$FT" --db "$DB" --quiet index ethereum --etl "$S" --chain dev >"$TMP/o" 2>&1 || rc=$?
@@ -82,5 +71,4 @@ mkdir -p "$TMP/empty"
 "$FT" --db "$TMP/empty/db" cluster >/dev/null 2>"$TMP/e" || rc=$?
 [ "$rc" != 0 ] && [ "$(wc -l <"$TMP/e")" = 1 ] && grep -q '^error: ' "$TMP/e" && ok || ko "empty index: rc $rc $(cat "$TMP/e")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -4,18 +4,8 @@
 # the block-170 tx (tests/data/btc_tx_block170.hex, cut from btcd_blocks1-256.blk.dat), blk-file
 # framing and its network check, and the error contract: one "error: " line on stderr, nothing
 # on stdout, exit 2 for bad data, 1 for an unreadable file, 129 for usage errors.
-set -euo pipefail
-
-FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
-SRC=${FT_SOURCE_DIR:-.}
-DATA=${FT_SHARED_DIR:-$SRC/../shared}/data/btc_blocks
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
+source "$(dirname "$0")/lib.sh"
+DATA=$SHARED/data/btc_blocks
 
 # run EXPECTED_RC ARGS...: runs fundtrace, keeps stdout/stderr in $TMP/out, $TMP/err
 run() {
@@ -166,5 +156,4 @@ run 129 decode tx 00 --frobnicate && check_error "unknown option" "unknown optio
 run 129 decode tx 00 11 22 && check_error "extra argument" "unexpected argument"
 if run 0 help decode && grep -q '^usage: fundtrace' "$TMP/out"; then ok; else ko "help decode"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -19,16 +19,8 @@
 #    --json is one object with the figures;
 #  - errors: a --sample without blocks exits 1 with one error line; a malformed expected
 #    summary exits 2; unknown options 129.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
+source "$(dirname "$0")/lib.sh"
 SAMPLE=$ROOT/datasets/sample
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
 rc=0
 "$FT" demo --out "$TMP/out" >"$TMP/demo.out" 2>"$TMP/demo.err" || rc=$?
@@ -148,5 +140,4 @@ rc=0
 "$FT" demo --frobnicate >"$TMP/e3.out" 2>"$TMP/e3.err" || rc=$?
 [ "$rc" = 129 ] && ok || ko "unknown option: exit $rc"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -2,12 +2,12 @@
 # docs_cli.sh — docs/cli.md must equal what tools/gen_cli_doc.sh makes from `fundtrace help`,
 # so every command and flag in the binary is documented (regenerate with
 #   tools/gen_cli_doc.sh build/fundtrace > docs/cli.md).
-set -euo pipefail
-cd "${FT_SOURCE_DIR:-.}"
+source "$(dirname "$0")/lib.sh"
+cd "$SRC"
 if diff -u docs/cli.md <(tools/gen_cli_doc.sh "$FUNDTRACE"); then
-    echo "1 passed, 0 failed"
+    ok
 else
     echo "error: docs/cli.md is out of date; run tools/gen_cli_doc.sh build/fundtrace > docs/cli.md" >&2
-    echo "0 passed, 1 failed"
-    exit 1
+    ko "docs/cli.md differs from the output of tools/gen_cli_doc.sh"
 fi
+finish

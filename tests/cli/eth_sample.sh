@@ -7,19 +7,8 @@
 #  - the failed tx moves only its fee (status 0, transfers = tip + burnt base fee = fee > 0);
 #    the pool payout is an internal transfer; the theft moves 50 ETH;
 #  - labels.csv / incidents.csv name the scenario's hot wallet, pool and theft tx.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-S=${FT_SOURCE_DIR:-$ROOT}/datasets/sample/ethereum
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-m() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): v = v[int(k)] if isinstance(v, list) else v[k]
-print(v)' "$S/manifest.json" "$1"; }
+source "$(dirname "$0")/lib.sh"
+S=$SRC/datasets/sample/ethereum
 
 rc=0
 "$FT" --db "$TMP/db" --json index ethereum --etl "$S" --chain dev >"$TMP/idx.json" 2>"$TMP/idx.err" || rc=$?
@@ -85,5 +74,4 @@ grep -q "^eth-1,2024-01-04,dev,$(m txs.theft),ETH,50," "$S/incidents.csv" && ok 
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["up_to_date"] and s["blocks"] == 0, s' "$TMP/idx2.json" && ok ||
     ko "second index: $(cat "$TMP/idx2.json")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

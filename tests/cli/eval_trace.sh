@@ -5,25 +5,9 @@
 # themselves (every error 0), then copies with known changes: 5 sat moved in one summary
 # figure, 7 sat off one flow, one flow dropped, one flow added, one row dropped — each error
 # must be reported exactly, in text and JSON. Malformed files exit 2, missing ones 1, usage 129.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
+source "$(dirname "$0")/lib.sh"
 TRUTH=$ROOT/datasets/sample/truth
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
-run() { # run NAME ARGS...: stdout, stderr, exit code into $TMP/NAME.{out,err,rc}
-    local name=$1 rc=0
-    shift
-    "$FT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-    echo "$rc" >"$TMP/$name.rc"
-}
-rc_is() { [ "$(cat "$TMP/$1.rc")" = "$2" ] && ok || ko "$1: exit $(cat "$TMP/$1.rc"), expected $2: $(cat "$TMP/$1.err")"; }
-one_error_line() { [ "$(wc -l <"$TMP/$1.err")" = 1 ] && grep -q '^error: ' "$TMP/$1.err" && ok || ko "$1: stderr is not one error line: $(cat "$TMP/$1.err")"; }
 jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$TMP/$1.out"; }
 
 # 1. the expected files as the trace: all zero
@@ -114,5 +98,4 @@ rc_is no_trace_opt 129
 run bad_opt eval trace --truth "$TRUTH" --trace "$TMP/same" --frobnicate
 rc_is bad_opt 129
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -15,20 +15,10 @@
 #    dust-sender refinements, union-find, pair counts);
 #  - the stored clustering (`cluster --heuristics deposit --no-guard`) scores the same; an
 #    unclustered chain is exit 2; an unknown chain or --coinjoins with --chain is exit 129.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-GEN=${FUNDTRACE_GEN:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace-gen}
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-[ -x "$GEN" ] || { echo "error: fundtrace-gen not found at '$GEN'" >&2; exit 1; }
-[ -x "$FT" ] || { echo "error: fundtrace not found at '$FT'" >&2; exit 1; }
+source "$(dirname "$0")/lib.sh"
+need_exe "$GEN" fundtrace-gen
+need_exe "$FT" fundtrace
 
-digest() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); }
 gen() { "$GEN" --account --out "$TMP/$1" --txs 4000 "${@:2}" >"$TMP/$1.out" 2>"$TMP/$1.err"; }
 
 gen a --seed 11 || ko "gen a failed: $(cat "$TMP/a.err")"
@@ -194,5 +184,4 @@ tail -1 "$TMP/ref.out"
 [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["heuristics"])' "$TMP/eval.json")" = deposit ] && ok || ko "heuristics field"
 [ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chain"])' "$TMP/eval.json")" = dev ] && ok || ko "chain field"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -9,19 +9,8 @@
 #    of that value paying an address the truth gives to a thief; every Whirlpool mix has 5
 #    inputs and 5 outputs of one value; every labeled address belongs to an entity of the
 #    matching kind.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-GEN=${FUNDTRACE_GEN:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace-gen}
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-[ -x "$GEN" ] || { echo "error: fundtrace-gen not found at '$GEN'" >&2; exit 1; }
-
-digest() { (cd "$1" && find . -type f | LC_ALL=C sort | xargs sha256sum); }
+source "$(dirname "$0")/lib.sh"
+need_exe "$GEN" fundtrace-gen
 
 gen() { "$GEN" --out "$TMP/$1" --txs 1500 --quiet "${@:2}" >"$TMP/$1.out" 2>"$TMP/$1.err"; }
 
@@ -115,5 +104,4 @@ tail -n +2 "$TMP/a/truth/labels.csv" | while IFS=, read -r chain addr entity cat
 done >"$TMP/labels.fail"
 [ ! -s "$TMP/labels.fail" ] && ok || { ko "label checks"; cat "$TMP/labels.fail"; }
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

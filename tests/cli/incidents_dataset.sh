@@ -4,20 +4,10 @@
 # seed may be an address that attribution_dprk.csv (or incidents.csv's text) gives a victim,
 # laundering or cash-out role; every row has a source; and `fundtrace incidents import`
 # accepts the file (74 rows, 9 incidents; a second import adds nothing).
-set -euo pipefail
-
-FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
-SRC=${FT_SOURCE_DIR:-.}
-SHARED=${FT_SHARED_DIR:-$SRC/../shared}/data
+source "$(dirname "$0")/lib.sh"
+SHARED=$SHARED/data # here: the data files
 PY=/usr/bin/python3
 CSV=$SRC/datasets/incidents/dprk_incidents.csv
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
 # 1. the conversion is reproducible
 if "$PY" "$SRC/datasets/incidents/convert.py" "$SHARED" "$TMP/out.csv" 2>"$TMP/conv.err"; then
@@ -95,5 +85,4 @@ else
     ko "re-import exited $rc: $(head -c 300 "$TMP/imp2.out") $(head -c 300 "$TMP/imp2.err")"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

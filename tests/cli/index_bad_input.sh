@@ -5,19 +5,10 @@
 #   truncated file, flipped byte inside a block (merkle mismatch), size field beyond the file,
 #   size field above 4,000,000, a CompactSize claiming 2^32-1 inputs, unknown magic, another
 #   network's magic (regtest blocks read as mainnet), and a regtest chain into a mainnet index.
-set -euo pipefail
-
-FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
-SRC=${FT_SOURCE_DIR:-.}
-DATA=${FT_SHARED_DIR:-$SRC/../shared}/data/btc_blocks
+source "$(dirname "$0")/lib.sh"
+DATA=$SHARED/data/btc_blocks
 TOOL="python3 $SRC/tests/cli/blk_tool.py"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-ft() { "$FUNDTRACE" "$@"; }
+ft() { "$FUNDTRACE" "$@"; } # without lib.sh's --db "$DB": each call names its index
 
 GOOD="$DATA/btcd_blocks1-256.blk.dat"
 DB="$TMP/db"
@@ -122,5 +113,4 @@ ft --db "$DB" --json block 255 >"$TMP/out"
 if grep -q '"hash":"00000000d0a75c861fabf9ff7b92022f60e4afeed9331fe5aa073d8e4706fe3c"' "$TMP/out"; then ok
 else ko "good data after errors: $(cat "$TMP/out")"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

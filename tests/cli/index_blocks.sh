@@ -8,21 +8,10 @@
 #   - two addresses against a pure-Python reference computed from the raw file;
 #   - --to-height, resuming, re-running as a no-op (same digest), the same blocks stored out
 #     of order in two files, and an XOR-obfuscated copy (xor.dat) all give the same digest.
-set -euo pipefail
-
-FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
-SRC=${FT_SOURCE_DIR:-.}
-DATA=${FT_SHARED_DIR:-$SRC/../shared}/data/btc_blocks
+source "$(dirname "$0")/lib.sh"
+DATA=$SHARED/data/btc_blocks
 TOOL="python3 $SRC/tests/cli/blk_tool.py"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-ft() { "$FUNDTRACE" "$@"; }
-# check NAME GOT WANT
-check() { if [ "$2" == "$3" ]; then ok; else ko "$1: got '$2', want '$3'"; fi; }
+ft() { "$FUNDTRACE" "$@"; } # without lib.sh's --db "$DB": each call names its index
 # jget FILE PYEXPR: evaluates PYEXPR with j = the JSON in FILE
 jget() { python3 -c "import json,sys; j=json.load(open('$1')); print($2)"; }
 
@@ -187,5 +176,4 @@ if grep -q "ignored 155 blocks of the block files that are not on the best chain
 else ko "gap log: $(cat "$TMP/err")"; fi
 check "gap digest" "$(ft --db "$TMP/db7" digest)" "$(ft --db "$TMP/db2x" --quiet index bitcoin --blocks "$TMP/blocks" --to-height 99 && ft --db "$TMP/db2x" digest)"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -8,20 +8,10 @@
 #   A. deterministic: FT_COMMIT_BLOCKS=5 and FT_TEST_KILL_AFTER_COMMITS=N make the process
 #      _exit(137) right after its Nth commit, for several N and in a chain of runs;
 #   B. real SIGKILLs at random moments of runs that commit after every block.
-set -euo pipefail
-
-FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
-SRC=${FT_SOURCE_DIR:-.}
-DATA=${FT_SHARED_DIR:-$SRC/../shared}/data/btc_blocks
+source "$(dirname "$0")/lib.sh"
+DATA=$SHARED/data/btc_blocks
 TOOL="python3 $SRC/tests/cli/blk_tool.py"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-ft() { "$FUNDTRACE" "$@"; }
-check() { if [ "$2" == "$3" ]; then ok; else ko "$1: got '$2', want '$3'"; fi; }
+ft() { "$FUNDTRACE" "$@"; } # without lib.sh's --db "$DB": each call names its index
 
 BLOCKS="$TMP/blocks"
 mkdir -p "$BLOCKS"
@@ -146,5 +136,4 @@ distinct=$(tr ' ' '\n' <<<"$tips" | grep -v '^$' | grep -v none | sort -u | wc -
 if [ "$kills" -ge 10 ] && [ "$distinct" -ge 3 ]; then ok
 else ko "too few random kills landed mid-run ($kills kills, $distinct distinct tips)"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

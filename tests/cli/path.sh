@@ -14,34 +14,14 @@
 # victim → hot wallet is theft → split 3 → deposit → forward, 4 hops, each hop a transfer of
 # `fundtrace tx` with that from, to and value; hot wallet → pool has no path although hot
 # pays split 1 (1 wei) and split 1 paid the pool, because split 1 paid the pool before.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-S=${FT_SOURCE_DIR:-$ROOT}/datasets/sample
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-run() { # run NAME ARGS...: stdout, stderr and exit code into $TMP/NAME.{out,err,rc}
-    local name=$1 rc=0
-    shift
-    "$FT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-    echo "$rc" >"$TMP/$name.rc"
-}
-rc_is() { [ "$(cat "$TMP/$1.rc")" = "$2" ] && ok || ko "$1: exit $(cat "$TMP/$1.rc"), expected $2: $(cat "$TMP/$1.err")"; }
-one_error_line() { [ "$(wc -l <"$TMP/$1.err")" = 1 ] && grep -q '^error: ' "$TMP/$1.err" && ok || ko "$1: stderr is not one error line: $(cat "$TMP/$1.err")"; }
+source "$(dirname "$0")/lib.sh"
+S=$SRC/datasets/sample
 one_line() { [ "$(wc -l <"$TMP/$1.err")" = 1 ] && grep -q "$2" "$TMP/$1.err" && ok || ko "$1: stderr is not one line matching '$2': $(cat "$TMP/$1.err")"; }
 
 # ---- Bitcoin ----------------------------------------------------------------------------------
 DB=$TMP/db
 rc=0
-{ "$FT" --db "$DB" --quiet index bitcoin --blocks "$S/blocks" --network regtest &&
-    "$FT" --db "$DB" --quiet labels import "$S/labels.csv" &&
-    "$FT" --db "$DB" --quiet incidents import "$S/incidents.csv" &&
-    "$FT" --db "$DB" --quiet cluster &&
-    "$FT" --db "$DB" --quiet trace --all --model haircut --out "$TMP/tr"; } >"$TMP/setup.out" 2>&1 || rc=$?
+{ sample_btc "$DB" && "$FT" --db "$DB" --quiet trace --all --model haircut --out "$TMP/tr"; } >"$TMP/setup.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] && ok || ko "setup exited $rc: $(cat "$TMP/setup.out")"
 
 # the evidence paths: incident path from to hops (hop-0 rows, a seed paid straight to a
@@ -269,5 +249,4 @@ run enochain --db "$DB" path "$VICTIM" "$HOT"
 rc_is enochain 2
 one_error_line enochain
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -18,24 +18,8 @@
 #    unknown model / missing --out exit 129;
 #  - `export incidents`: the stored rows as the import CSV; importing the export into a fresh
 #    index gives the same digest as importing the original file.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
+source "$(dirname "$0")/lib.sh"
 S=$ROOT/datasets/sample
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-run() { # run NAME ARGS...
-    local name=$1 rc=0
-    shift
-    "$FT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-    echo "$rc" >"$TMP/$name.rc"
-}
-rc_is() { [ "$(cat "$TMP/$1.rc")" = "$2" ] && ok || ko "$1: exit $(cat "$TMP/$1.rc"), expected $2: $(cat "$TMP/$1.err")"; }
-one_error_line() { [ "$(wc -l <"$TMP/$1.err")" = 1 ] && grep -q '^error: ' "$TMP/$1.err" && ok || ko "$1: stderr is not one error line: $(cat "$TMP/$1.err")"; }
 
 DB=$TMP/db
 # the sample's labels with otc-1 renamed to a spreadsheet formula
@@ -222,5 +206,4 @@ grep -q '"new":0' "$TMP/reimp.out" && ok || ko "re-import of the export added ro
 run exp_bad --db "$DB" export incidents --chain bitcoin
 rc_is exp_bad 129
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -15,19 +15,10 @@
 #                transfer); each split 12 from both; the pool 10 from both
 # An index holding the Bitcoin sample as well: every table starts with the Bitcoin-only
 # report's bytes, the dev rows follow. An index of account chains only works (no Bitcoin).
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-SRC=${FT_SOURCE_DIR:-$ROOT}
+source "$(dirname "$0")/lib.sh"
 S=$SRC/datasets/sample/ethereum
 B=$SRC/datasets/sample
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
 export FUNDTRACE_PRICES=$SRC/datasets/prices
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
 
 read -r ATTACKER TOKEN_THEFT TOKEN < <(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["attacker"], m["txs"]["token_theft"], m["token"])' "$S/manifest.json")
 {
@@ -37,9 +28,7 @@ read -r ATTACKER TOKEN_THEFT TOKEN < <(python3 -c 'import json,sys; m=json.load(
 } >"$TMP/inc.csv"
 DB=$TMP/db
 rc=0
-{ "$FT" --db "$DB" --quiet index ethereum --etl "$S" --chain dev &&
-    "$FT" --db "$DB" --quiet labels import "$S/labels.csv" &&
-    "$FT" --db "$DB" --quiet incidents import "$TMP/inc.csv"; } >"$TMP/setup.out" 2>&1 || rc=$?
+sample_eth "$DB" "$TMP/inc.csv" >"$TMP/setup.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] && ok || ko "setup exited $rc: $(cat "$TMP/setup.out")"
 
 rc=0
@@ -99,14 +88,9 @@ PY
 # Bitcoin + Ethereum in one index: the Bitcoin rows first and unchanged
 BDB=$TMP/btc
 rc=0
-{ "$FT" --db "$BDB" --quiet index bitcoin --blocks "$B/blocks" --network regtest &&
-    "$FT" --db "$BDB" --quiet labels import "$B/labels.csv" &&
-    "$FT" --db "$BDB" --quiet incidents import "$B/incidents.csv" &&
-    "$FT" --db "$BDB" --quiet cluster >/dev/null &&
+{ sample_btc "$BDB" &&
     "$FT" --db "$BDB" --quiet report --out "$TMP/btc_only" &&
-    "$FT" --db "$BDB" --quiet index ethereum --etl "$S" --chain dev &&
-    "$FT" --db "$BDB" --quiet labels import "$S/labels.csv" &&
-    "$FT" --db "$BDB" --quiet incidents import "$TMP/inc.csv" &&
+    sample_eth "$BDB" "$TMP/inc.csv" &&
     "$FT" --db "$BDB" --quiet report --out "$TMP/both"; } >"$TMP/both.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] && ok || ko "combined index: rc $rc $(cat "$TMP/both.out")"
 for f in by_incident.csv by_year.csv by_exchange.csv by_channel.csv overlaps.csv; do
@@ -116,5 +100,4 @@ for f in by_incident.csv by_year.csv by_exchange.csv by_channel.csv overlaps.csv
         ko "$f of the combined report: $(cat "$TMP/both/$f")"
 done
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -9,17 +9,9 @@
 #    peel chains, a CoinJoin and an exchange sweep among the laundering steps;
 #  - the expected summary balances to the satoshi for haircut and fifo in every incident, and
 #    the README names the exact command.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-GEN=${FUNDTRACE_GEN:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace-gen}
+source "$(dirname "$0")/lib.sh"
 SAMPLE=$ROOT/datasets/sample
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-[ -x "$GEN" ] || { echo "error: fundtrace-gen not found at '$GEN'" >&2; exit 1; }
+need_exe "$GEN" fundtrace-gen
 
 "$GEN" --out "$TMP/s" --txs 3000 --seed 7 --quiet >"$TMP/gen.out" 2>"$TMP/gen.err" && ok ||
     ko "generator failed: $(cat "$TMP/gen.err")"
@@ -58,5 +50,4 @@ while IFS=, read -r inc model chain asset stolen ex mx br ot un fe bt hl; do
     [ "$sum" = "$(sat "$stolen")" ] && ok || ko "$inc $model: stolen $stolen, accounted $sum sat"
 done < <(tail -n +2 "$SAMPLE/truth/expected_summary.csv")
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -15,31 +15,8 @@
 #    still fail with one error line naming the section, exit 2, nothing written; cluster
 #    without --out never reads the text and succeeds with the same summary.
 # 4. usage errors (129) and an index without incidents (its snapshot cannot trace: exit 2).
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
+source "$(dirname "$0")/lib.sh"
 S=$ROOT/datasets/sample
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-run() { # run NAME ARGS...
-    local name=$1 rc=0
-    shift
-    "$FT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-    echo "$rc" >"$TMP/$name.rc"
-}
-rc_is() { [ "$(cat "$TMP/$1.rc")" = "$2" ] && ok || ko "$1: exit $(cat "$TMP/$1.rc"), expected $2: $(cat "$TMP/$1.err")"; }
-one_error_line() { [ "$(wc -l <"$TMP/$1.err")" = 1 ] && grep -q '^error: ' "$TMP/$1.err" && ok || ko "$1: stderr is not one error line: $(cat "$TMP/$1.err")"; }
-same_dir() { # same_dir A B: every file of A is in B with the same bytes, and B has no other
-    local a=$1 b=$2 f
-    [ "$(ls "$a")" = "$(ls "$b")" ] || { ko "files differ: $(ls "$a" | tr '\n' ' ') vs $(ls "$b" | tr '\n' ' ')"; return; }
-    for f in "$a"/*; do
-        cmp -s "$f" "$b/$(basename "$f")" && ok || ko "$(basename "$f") differs between $a and $b"
-    done
-}
 
 DB=$TMP/db
 run index --db "$DB" index bitcoin --blocks "$S/blocks" --network regtest
@@ -193,5 +170,4 @@ run c_noinc cluster --snapshot "$TMP/noinc.ftsnap" --heuristics multi-input --ou
 rc_is c_noinc 0
 grep -q '^merges ' "$TMP/c_noinc.out" && ok || ko "c_noinc: $(cat "$TMP/c_noinc.out")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

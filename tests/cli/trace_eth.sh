@@ -27,22 +27,12 @@
 #   haircut: the attacker's share is 20/50; the test replays floor(T·a/B) along the
 #   attacker → split 1 → pool path to get to_mixer, and checks the identity.
 # Also: --incident, 1 vs 2 threads byte-identical, bad seeds (exit 2), bitcoin rows absent.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-S=${FT_SOURCE_DIR:-$ROOT}/datasets/sample/ethereum
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
+source "$(dirname "$0")/lib.sh"
+S=$SRC/datasets/sample/ethereum
 DB=$TMP/db
 
 rc=0
-{ "$FT" --db "$DB" --quiet index ethereum --etl "$S" --chain dev &&
-    "$FT" --db "$DB" --quiet labels import "$S/labels.csv" &&
-    "$FT" --db "$DB" --quiet incidents import "$S/incidents.csv"; } >"$TMP/setup.out" 2>&1 || rc=$?
+sample_eth "$DB" >"$TMP/setup.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] && ok || ko "setup exited $rc: $(cat "$TMP/setup.out")"
 
 rc=0
@@ -193,5 +183,4 @@ rc=0
 "$FT" --db "$DB" trace --incident nosuch --out "$TMP/bad" >/dev/null 2>"$TMP/e" || rc=$?
 [ "$rc" = 2 ] && grep -q "^error: no incident 'nosuch'" "$TMP/e" && ok || ko "unknown incident: rc $rc $(cat "$TMP/e")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

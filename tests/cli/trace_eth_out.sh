@@ -19,27 +19,16 @@
 #    "error:" line and leaves the previous files byte-identical, with no .tmp file behind.
 # 5. A combined Bitcoin + Ethereum index: every file starts with the Bitcoin-only run's bytes
 #    (flow.dot apart from its title line and closing brace), the account rows follow.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-SRC=${FT_SOURCE_DIR:-$ROOT}
+source "$(dirname "$0")/lib.sh"
 S=$SRC/datasets/sample/ethereum
 B=$SRC/datasets/sample
-TMP=$(mktemp -d)
-trap 'chmod -R u+w "$TMP" 2>/dev/null; rm -rf "$TMP"' EXIT
 export FUNDTRACE_PRICES=$SRC/datasets/prices
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
 DB=$TMP/db
 
 ATTACKER=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["attacker"])' "$S/manifest.json")
 { cat "$S/incidents.csv"; echo "eth-2,2024-01-04,dev,$ATTACKER,ETH,20,attacker-sim,test"; } >"$TMP/inc.csv"
 rc=0
-{ "$FT" --db "$DB" --quiet index ethereum --etl "$S" --chain dev &&
-    "$FT" --db "$DB" --quiet labels import "$S/labels.csv" &&
-    "$FT" --db "$DB" --quiet incidents import "$TMP/inc.csv"; } >"$TMP/setup.out" 2>&1 || rc=$?
+sample_eth "$DB" "$TMP/inc.csv" >"$TMP/setup.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] && ok || ko "setup exited $rc: $(cat "$TMP/setup.out")"
 
 rc=0
@@ -174,14 +163,9 @@ rc=0
 # Bitcoin + Ethereum in one index: the Bitcoin bytes first, unchanged
 BDB=$TMP/btc
 rc=0
-{ "$FT" --db "$BDB" --quiet index bitcoin --blocks "$B/blocks" --network regtest &&
-    "$FT" --db "$BDB" --quiet labels import "$B/labels.csv" &&
-    "$FT" --db "$BDB" --quiet incidents import "$B/incidents.csv" &&
-    "$FT" --db "$BDB" --quiet cluster >/dev/null &&
+{ sample_btc "$BDB" &&
     "$FT" --db "$BDB" --quiet trace --all --out "$TMP/btc_only" &&
-    "$FT" --db "$BDB" --quiet index ethereum --etl "$S" --chain dev &&
-    "$FT" --db "$BDB" --quiet labels import "$S/labels.csv" &&
-    "$FT" --db "$BDB" --quiet incidents import "$TMP/inc.csv" &&
+    sample_eth "$BDB" "$TMP/inc.csv" &&
     "$FT" --db "$BDB" --quiet trace --all --out "$TMP/both"; } >"$TMP/both.out" 2>&1 || rc=$?
 [ "$rc" = 0 ] && ok || ko "combined index: rc $rc $(cat "$TMP/both.out")"
 for f in summary.csv flows.csv paths.csv; do
@@ -194,5 +178,4 @@ n=$(($(wc -l <"$TMP/btc_only/flow.dot") - 1))
 [ "$(sed -n "3,${n}p" "$TMP/both/flow.dot")" = "$(sed -n "3,${n}p" "$TMP/btc_only/flow.dot")" ] &&
     grep -q 'eth-1 (dev)' "$TMP/both/flow.dot" && ok || ko "combined flow.dot"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

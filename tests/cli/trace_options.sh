@@ -9,25 +9,12 @@
 #     of a narrower model leaves the stored exposure (digest) as it was
 #   - report --no-exposure --paths 0: the tables and trace files of report, no paths.csv,
 #     digest unchanged
-set -euo pipefail
-
-FUNDTRACE=${FUNDTRACE:?FUNDTRACE must point at the fundtrace binary}
-SRC=${FT_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+source "$(dirname "$0")/lib.sh"
 S=$SRC/datasets/sample
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
 DB=$TMP/db
-ft() { "$FUNDTRACE" --db "$DB" "$@"; }
 same() { cmp -s "$1" "$2"; }
 
-ft --quiet index bitcoin --blocks "$S/blocks" --network regtest
-ft --quiet labels import "$S/labels.csv" >/dev/null
-ft --quiet incidents import "$S/incidents.csv" >/dev/null
-ft --quiet cluster >/dev/null
+sample_btc "$DB" >/dev/null
 SEED0=mmrEhTAou4i4NPTGFBC3GB7KKEyoavuA66 # gen-1's seed address (exposure after a stored run)
 
 # --- --no-exposure on a fresh index: nothing stored --------------------------------------------
@@ -83,5 +70,4 @@ same "$TMP/def/flows.csv" "$TMP/rep/flows.csv" && ok || ko "report flows.csv dif
 ft digest >"$TMP/d4"
 same "$TMP/d2" "$TMP/d4" && ok || ko "report --no-exposure changed the index"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -24,24 +24,8 @@
 #    and =HYPERLINK("x") renders through dot; no Graphviz: flow.dot and a one-line note.
 # 7. txid:vout and txid seeds with an amount: above the outputs' value is exit 2 naming the
 #    incident and seed; below, the first units only (equal to the capped address seed).
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
+source "$(dirname "$0")/lib.sh"
 S=$ROOT/datasets/sample
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-run() { # run NAME ARGS...
-    local name=$1 rc=0
-    shift
-    "$FT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-    echo "$rc" >"$TMP/$name.rc"
-}
-rc_is() { [ "$(cat "$TMP/$1.rc")" = "$2" ] && ok || ko "$1: exit $(cat "$TMP/$1.rc"), expected $2: $(cat "$TMP/$1.err")"; }
-one_error_line() { [ "$(wc -l <"$TMP/$1.err")" = 1 ] && grep -q '^error: ' "$TMP/$1.err" && ok || ko "$1: stderr is not one error line: $(cat "$TMP/$1.err")"; }
 
 DB=$TMP/db
 run index --db "$DB" index bitcoin --blocks "$S/blocks" --network regtest
@@ -361,5 +345,4 @@ run s_txbig --db "$TMP/db6" trace --incident tx-big --out "$TMP/s_txbig"
 rc_is s_txbig 2
 grep -q "^error: incident 'tx-big' seed '$TX1': amount 46.22148084 exceeds the 46.22148083 BTC of the transaction's outputs$" "$TMP/s_txbig.err" && ok || ko "s_txbig: $(cat "$TMP/s_txbig.err")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -10,42 +10,9 @@
 #    CSV and summary as the single-process `cluster --snapshot`, which gives the same as the
 #    index (`cluster` with the same options, then `export clusters`).
 # Skipped (with a message) only when mpirun is absent or the binary has no MPI.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-GEN=${FUNDTRACE_GEN:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace-gen}
-MPIRUN=${MPIEXEC:-$(command -v mpirun || true)}
-if [ -z "$MPIRUN" ] || [ ! -x "$MPIRUN" ]; then
-    echo "skipped: mpirun not found (install openmpi-bin: make deps)"
-    echo "0 passed, 0 failed"
-    exit 0
-fi
-if [ "${FT_MPI:-0}" != 1 ]; then
-    echo "skipped: this fundtrace was built without MPI (cmake found no Open MPI)"
-    echo "0 passed, 0 failed"
-    exit 0
-fi
-MPIOPTS=(--oversubscribe)
-[ "$(id -u)" = 0 ] && MPIOPTS+=(--allow-run-as-root)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-run() {
-    local name=$1 rc=0
-    shift
-    "$FT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-    echo "$rc" >"$TMP/$name.rc"
-}
-mpi() { # mpi NAME NP ARGS... (leak detection off for Open MPI's own allocations under ASan)
-    local name=$1 np=$2 rc=0
-    shift 2
-    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
-        "$MPIRUN" "${MPIOPTS[@]}" -np "$np" "$FT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-    echo "$rc" >"$TMP/$name.rc"
-}
+source "$(dirname "$0")/mpi_lib.sh"
+mpi_skip_unless_ready
+source "$(dirname "$0")/../cli/lib.sh"
 rc_is() { [ "$(cat "$TMP/$1.rc")" = "$2" ] && ok || ko "$1: exit $(cat "$TMP/$1.rc"), expected $2: $(head -c 2000 "$TMP/$1.err")"; }
 same() { cmp -s "$1" "$2" && ok || ko "$1 and $2 differ: $(diff "$1" "$2" | head -5)"; }
 
@@ -98,5 +65,4 @@ mpi j2 2 --json cluster --snapshot "$TMP/s.ftsnap"
 rc_is j2 0
 grep -q '"ranks":2' "$TMP/j2.out" && grep -q "\"merges\":$merges," "$TMP/j2.out" && ok || ko "j2: $(cat "$TMP/j2.out")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

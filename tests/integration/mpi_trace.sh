@@ -9,42 +9,9 @@
 # `make deps` installs Open MPI, so CI runs it.
 # Under ASan, Open MPI's own allocations at exit are not ours: leak detection is off for the
 # mpirun runs only (ASAN_OPTIONS detect_leaks=0), everything else stays checked.
-set -euo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FT=${FUNDTRACE:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace}
-GEN=${FUNDTRACE_GEN:-${FT_BUILD_DIR:-$ROOT/build}/fundtrace-gen}
-MPIRUN=${MPIEXEC:-$(command -v mpirun || true)}
-if [ -z "$MPIRUN" ] || [ ! -x "$MPIRUN" ]; then
-    echo "skipped: mpirun not found (install openmpi-bin: make deps)"
-    echo "0 passed, 0 failed"
-    exit 0
-fi
-if [ "${FT_MPI:-0}" != 1 ]; then
-    echo "skipped: this fundtrace was built without MPI (cmake found no Open MPI)"
-    echo "0 passed, 0 failed"
-    exit 0
-fi
-MPIOPTS=(--oversubscribe)
-[ "$(id -u)" = 0 ] && MPIOPTS+=(--allow-run-as-root)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-run() { # run NAME ARGS...
-    local name=$1 rc=0
-    shift
-    "$FT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-    echo "$rc" >"$TMP/$name.rc"
-}
-mpi() { # mpi NAME NP ARGS...
-    local name=$1 np=$2 rc=0
-    shift 2
-    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" OMPI_MCA_rmaps_base_oversubscribe=1 \
-        "$MPIRUN" "${MPIOPTS[@]}" -np "$np" "$FT" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || rc=$?
-    echo "$rc" >"$TMP/$name.rc"
-}
+source "$(dirname "$0")/mpi_lib.sh"
+mpi_skip_unless_ready
+source "$(dirname "$0")/../cli/lib.sh"
 rc_is() { [ "$(cat "$TMP/$1.rc")" = "$2" ] && ok || ko "$1: exit $(cat "$TMP/$1.rc"), expected $2: $(head -c 2000 "$TMP/$1.err")"; }
 same_dir() { # every file of A is in B with the same bytes, and B has no other
     local a=$1 b=$2 f
@@ -120,5 +87,4 @@ rc_is bad 2
     ko "bad: $(head -c 2000 "$TMP/bad.err")"
 [ ! -e "$TMP/bad" ] && ok || ko "bad: output written"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish
