@@ -144,6 +144,76 @@ static double pair_sum(uint64_t *v, size_t n)
     return s;
 }
 
+/* ---- the truth rows found in the index ------------------------------------------------------ */
+
+/* The truth rows of the addresses found in the index, for the pairwise scores: ent maps an
+ * address id to its truth entity (UINT32_MAX: not in the truth); per evaluated address, kc
+ * holds its cluster, ke its entity and kce its (cluster, entity) cell, the three lists that
+ * pair_sum counts. Bitcoin and account chains differ in how a row's address becomes an id,
+ * not in what is booked. */
+typedef struct truth_rows {
+    uint32_t *ent;
+    uint64_t *kc, *ke, *kce;
+    size_t n_eval, n_missing; /* addresses booked; truth addresses not in the index */
+    interner ents;
+} truth_rows;
+
+/* Allocates t (zeroed before) for address ids 0..n_ids and the rows of a truth file of LEN
+ * bytes (at most one per line). Returns 0, or -1 when out of memory (t is released either
+ * way by truth_rows_release). */
+static int truth_rows_alloc(truth_rows *t, size_t n_ids, const char *text, size_t len)
+{
+    size_t cap = 1;
+    for (size_t i = 0; i < len; i++)
+        cap += text[i] == '\n';
+    t->ent = malloc((n_ids + 1) * sizeof *t->ent);
+    t->kc = malloc(cap * sizeof *t->kc);
+    t->ke = malloc(cap * sizeof *t->ke);
+    t->kce = malloc(cap * sizeof *t->kce);
+    if (!t->ent || !t->kc || !t->ke || !t->kce)
+        return -1;
+    for (size_t x = 0; x <= n_ids; x++)
+        t->ent[x] = UINT32_MAX;
+    return 0;
+}
+
+/* Books address ID (< n_ids, in cluster cl[id]) as a member of the truth entity E (N bytes);
+ * an address listed twice keeps its first entity. Returns 0, or -1 when out of memory. */
+static int truth_rows_add(truth_rows *t, const uint32_t *cl, uint32_t id, const char *e, size_t n)
+{
+    uint32_t x = intern(&t->ents, e, n);
+    if (x == UINT32_MAX)
+        return -1;
+    if (t->ent[id] != UINT32_MAX)
+        return 0; /* listed twice */
+    t->ent[id] = x;
+    t->kc[t->n_eval] = cl[id];
+    t->ke[t->n_eval] = x;
+    t->kce[t->n_eval] = ((uint64_t)cl[id] << 32) | x;
+    t->n_eval++;
+    return 0;
+}
+
+/* The pairs predicted (one cluster), true (one entity) and correct (both); sorts the lists. */
+static void truth_rows_pairs(truth_rows *t, double *pred, double *tru, double *ok)
+{
+    *pred = pair_sum(t->kc, t->n_eval);
+    *tru = pair_sum(t->ke, t->n_eval);
+    *ok = pair_sum(t->kce, t->n_eval);
+}
+
+/* Frees the arrays and the interner; the counts n_eval and n_missing stay readable. */
+static void truth_rows_release(truth_rows *t)
+{
+    free(t->ent);
+    free(t->kc);
+    free(t->ke);
+    free(t->kce);
+    t->ent = NULL;
+    t->kc = t->ke = t->kce = NULL;
+    interner_free(&t->ents);
+}
+
 /* Splits the next line of a CSV without quoting into up to 3 fields. Returns 0 at the end. */
 static int next_line(char **pp, char *end, char **f, size_t *fl, int *nf)
 {
@@ -309,11 +379,11 @@ static int eval_account(ft_cli *cli, const ft_eth_params *p, const char *truth, 
     memset(&lab, 0, sizeof lab);
     ft_cluster_result res;
     memset(&res, 0, sizeof res);
-    uint32_t *cl = NULL, *truth_ent = NULL;
-    uint64_t *kc = NULL, *ke = NULL, *kce = NULL;
+    uint32_t *cl = NULL;
+    truth_rows tr;
+    memset(&tr, 0, sizeof tr);
     char *text = NULL;
-    size_t len = 0, n_eval = 0, n_missing = 0;
-    interner ents = {0};
+    size_t len = 0;
     int rc = 0;
     s = ft_graph_load_account(&g, st, p->chain_byte, &err);
     if (s == FT_ERR_NOTFOUND) {
@@ -337,19 +407,8 @@ static int eval_account(ft_cli *cli, const ft_eth_params *p, const char *truth, 
     }
     if (s == FT_OK && rc == 0)
         s = ft_cli_read_file(truth, &text, &len, &err);
-    if (s == FT_OK && rc == 0) {
-        truth_ent = malloc(((size_t)g.n_addr + 1) * sizeof *truth_ent);
-        size_t cap = 1;
-        for (size_t i = 0; i < len; i++)
-            cap += text[i] == '\n';
-        kc = malloc(cap * sizeof *kc);
-        ke = malloc(cap * sizeof *ke);
-        kce = malloc(cap * sizeof *kce);
-        if (!truth_ent || !kc || !ke || !kce)
-            s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
-        for (uint32_t x = 0; s == FT_OK && x <= g.n_addr; x++)
-            truth_ent[x] = UINT32_MAX;
-    }
+    if (s == FT_OK && rc == 0 && truth_rows_alloc(&tr, g.n_addr, text, len) != 0)
+        s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
     char *q = text, *f[3];
     size_t fl[3];
     int nf;
@@ -374,35 +433,21 @@ static int eval_account(ft_cli *cli, const ft_eth_params *p, const char *truth, 
         }
         uint32_t id = ft_graph_account_addr_id(&g, a20);
         if (id == 0 || id >= g.n_addr) {
-            n_missing++;
+            tr.n_missing++;
             continue;
         }
-        uint32_t e = intern(&ents, f[1], fl[1]);
-        if (e == UINT32_MAX) {
+        if (truth_rows_add(&tr, cl, (uint32_t)id, f[1], fl[1]) != 0) {
             s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
             break;
         }
-        if (truth_ent[id] != UINT32_MAX)
-            continue; /* listed twice */
-        truth_ent[id] = e;
-        kc[n_eval] = cl[id];
-        ke[n_eval] = e;
-        kce[n_eval] = ((uint64_t)cl[id] << 32) | e;
-        n_eval++;
     }
     double pred = 0, tru = 0, ok = 0;
     if (s == FT_OK && rc == 0) {
-        pred = pair_sum(kc, n_eval);
-        tru = pair_sum(ke, n_eval);
-        ok = pair_sum(kce, n_eval);
+        truth_rows_pairs(&tr, &pred, &tru, &ok);
     }
     ft_store_close(st);
     free(text);
-    free(kc);
-    free(ke);
-    free(kce);
-    free(truth_ent);
-    interner_free(&ents);
+    truth_rows_release(&tr);
     ft_graph_release(&g);
     ft_cli_labels_release(&lab);
     if (heur)
@@ -419,11 +464,11 @@ static int eval_account(ft_cli *cli, const ft_eth_params *p, const char *truth, 
     if (cli->json) {
         cJSON *j = cJSON_CreateObject();
         ft_cli_json_str(j, "chain", p->name, 0);
-        scores_json(j, hname, n_eval, n_missing, pred, tru, ok);
+        scores_json(j, hname, tr.n_eval, tr.n_missing, pred, tru, ok);
         return ft_cli_json_print(j);
     }
     printf("chain       %s\n", p->name);
-    scores_text(hname, n_eval, n_missing, pred, tru, ok);
+    scores_text(hname, tr.n_eval, tr.n_missing, pred, tru, ok);
     return 0;
 }
 
@@ -481,11 +526,11 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
     memset(&lab, 0, sizeof lab);
     ft_cluster_result res;
     memset(&res, 0, sizeof res);
-    uint32_t *cl = NULL, *truth_ent = NULL;
-    uint64_t *kc = NULL, *ke = NULL, *kce = NULL;
+    uint32_t *cl = NULL;
+    truth_rows tr;
+    memset(&tr, 0, sizeof tr);
     char *text = NULL;
-    size_t len = 0, n_eval = 0, n_missing = 0;
-    interner ents = {0};
+    size_t len = 0;
     uint32_t n_addr = rec.next_addr > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)rec.next_addr;
     if (n_addr == 0)
         n_addr = 1;
@@ -511,19 +556,8 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
     }
     if (s == FT_OK)
         s = ft_cli_read_file(truth, &text, &len, &err);
-    if (s == FT_OK) {
-        truth_ent = malloc(((size_t)n_addr + 1) * sizeof *truth_ent);
-        size_t cap = 1;
-        for (size_t i = 0; i < len; i++)
-            cap += text[i] == '\n';
-        kc = malloc(cap * sizeof *kc);
-        ke = malloc(cap * sizeof *ke);
-        kce = malloc(cap * sizeof *kce);
-        if (!truth_ent || !kc || !ke || !kce)
-            s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
-        for (uint32_t x = 0; s == FT_OK && x < n_addr; x++)
-            truth_ent[x] = UINT32_MAX;
-    }
+    if (s == FT_OK && truth_rows_alloc(&tr, n_addr, text, len) != 0)
+        s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
     char *p = text, *f[3];
     size_t fl[3];
     int nf;
@@ -557,7 +591,7 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
         uint64_t id;
         ft_status q = ft_query_addr_id(st, FT_CHAIN_BTC, &key, &id, &sub);
         if (q == FT_ERR_NOTFOUND || (q == FT_OK && id >= n_addr)) {
-            n_missing++;
+            tr.n_missing++;
             continue;
         }
         if (q != FT_OK) {
@@ -565,36 +599,22 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
             err = sub;
             break;
         }
-        uint32_t e = intern(&ents, f[1], fl[1]);
-        if (e == UINT32_MAX) {
+        if (truth_rows_add(&tr, cl, (uint32_t)id, f[1], fl[1]) != 0) {
             s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory");
             break;
         }
-        if (truth_ent[id] != UINT32_MAX)
-            continue; /* listed twice */
-        truth_ent[id] = e;
-        kc[n_eval] = cl[id];
-        ke[n_eval] = e;
-        kce[n_eval] = ((uint64_t)cl[id] << 32) | e;
-        n_eval++;
     }
     cj_stats cs;
     memset(&cs, 0, sizeof cs);
     double pred = 0, tru = 0, ok = 0;
     if (s == FT_OK) {
-        pred = pair_sum(kc, n_eval);
-        tru = pair_sum(ke, n_eval);
-        ok = pair_sum(kce, n_eval);
+        truth_rows_pairs(&tr, &pred, &tru, &ok);
         if (cjfile)
-            s = eval_coinjoins(cjfile, st, &g, cl, truth_ent, &cs, &err);
+            s = eval_coinjoins(cjfile, st, &g, cl, tr.ent, &cs, &err);
     }
     ft_store_close(st);
     free(text);
-    free(kc);
-    free(ke);
-    free(kce);
-    free(truth_ent);
-    interner_free(&ents);
+    truth_rows_release(&tr);
     ft_graph_release(&g);
     ft_cli_labels_release(&lab);
     if (heur)
@@ -608,7 +628,7 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
         ft_registry_format(o.mask, hname, sizeof hname);
     if (cli->json) {
         cJSON *j = cJSON_CreateObject();
-        scores_json(j, hname, n_eval, n_missing, pred, tru, ok);
+        scores_json(j, hname, tr.n_eval, tr.n_missing, pred, tru, ok);
         if (cjfile) {
             cJSON *c = cJSON_CreateObject();
             ft_cli_json_num(c, "truth", (double)cs.truth_total);
@@ -629,7 +649,7 @@ int cmd_eval(ft_cli *cli, int argc, char **argv)
         }
         return ft_cli_json_print(j);
     }
-    scores_text(hname, n_eval, n_missing, pred, tru, ok);
+    scores_text(hname, tr.n_eval, tr.n_missing, pred, tru, ok);
     if (cjfile) {
         printf("coinjoins   %llu in truth (%llu in the index), %llu detected in the index, %llu "
                "detected that are not in truth\n",
