@@ -142,7 +142,7 @@ static int dec_chainrec(ft_account_chainrec *c, const uint8_t *v, size_t n)
     memset(c, 0, sizeof *c);
     ft_reader r;
     ft_reader_init(&r, v, n);
-    uint8_t ver, flags;
+    uint8_t ver, flags = 0; /* read below only if the reads before it succeeded */
     int ok = ft_reader_u8(&r, &ver) && ver == VERSION && ft_reader_compact(&r, UINT64_MAX, &c->chain_id) &&
              ft_reader_u8(&r, &flags) && flags <= 1 && ft_reader_u32be(&r, &c->first_height) &&
              ft_reader_u32be(&r, &c->tip_height) && ft_reader_copy(&r, c->tip_hash, 32) &&
