@@ -15,7 +15,8 @@
  * a >= tx_addr_new[t], because the ledger numbers addresses at first sight in chain order.
  *
  * Account model (for `deposit`): value transfers in execution order, each (from, to, time,
- * tx) with dense address ids; amounts are not needed by the clustering heuristics.
+ * tx) with dense address ids; when loaded from a store also the kind, asset, amount and the
+ * asset's decimals of every transfer (the deposit heuristic's amount bound needs them).
  *
  * Every array is a plain malloc()ed block with no pointers inside, so that a later issue can
  * write the graph as one mmap-able snapshot file (a header with the counts, then the arrays).
@@ -34,6 +35,11 @@
 #define FT_GRAPH_NONE UINT32_MAX
 
 #define FT_GRAPH_TX_COINBASE 1u
+
+/* ft_graph.asset_decimals of a token whose decimals the index does not know */
+#define FT_GRAPH_DECIMALS_UNKNOWN 0xFFu
+/* decimals of the native asset of every account chain fundtrace indexes (ETH, BNB, POL, AVAX) */
+#define FT_GRAPH_NATIVE_DECIMALS 18u
 
 typedef enum ft_graph_model {
     FT_GRAPH_UTXO = 0,
@@ -74,6 +80,11 @@ typedef struct ft_graph {
     uint32_t *addr_sorted;   /* n_addr - 1: ids 1.. sorted by addr_bytes */
     uint32_t n_asset;        /* asset ids 0 .. n_asset-1 */
     uint8_t (*asset_addr)[20];  /* n_asset: token contract (entry 0, native: zeros) */
+    /* n_asset: decimals of each asset (entry 0, the native asset: 18 on every supported EVM
+     * chain), FT_GRAPH_DECIMALS_UNKNOWN for a token without a token record (engine/account.h
+     * key 0x16) or whose record has no decimals. Filled by ft_graph_load_account; NULL in a
+     * hand-built graph or a snapshot (then every token's decimals count as unknown). */
+    uint8_t *asset_decimals;
     uint32_t n_atx;          /* account transactions, dense ids in chain order */
     uint8_t (*atx_hash)[32]; /* n_atx */
     uint32_t *atx_first;     /* n_atx: its first transfer (xfer index) */
@@ -110,7 +121,8 @@ ft_status ft_graph_from_transfers(ft_graph *g, uint8_t chain, uint32_t n_addr, u
  * transfer rows, one of the tx records): only rows flagged FT_XFER_MOVES become transfers;
  * addresses are numbered 1.. in first-seen order (0 = none: a reward's sender, a burnt
  * fee's recipient), tokens 1.. likewise (0 = the native asset), transactions 0.. in chain
- * order; a block-level row (reward) has xfer_tx FT_GRAPH_NONE. *g is zeroed first.
+ * order; a block-level row (reward) has xfer_tx FT_GRAPH_NONE. asset_decimals comes from the
+ * token records (one point lookup per token). *g is zeroed first.
  * FT_ERR_NOTFOUND when the chain is not indexed, FT_ERR_LIMIT for an amount above 2^128-1
  * (naming block and row) or beyond 2^32-2 addresses or transfers, FT_ERR_CORRUPT when
  * records disagree. Release with ft_graph_release. */

@@ -9,7 +9,8 @@
  *     0x15 chain height seq    transfer rows  → one transfer per row flagged FT_XFER_MOVES
  * Addresses get dense ids 1.. at first sight in row order (sender before recipient) through
  * an open-addressing hash table of the 20-byte keys, tokens ids 1.. likewise (0 = native).
- * At the end the address and tx lookups are sorted arrays searched by binary search.
+ * At the end the address and tx lookups are sorted arrays searched by binary search, and each
+ * token's decimals come from its token record (0x16 chain contract, one get per token).
  *
  * Invariants: transfers are in execution order (height, seq); a tx's transfers are the
  * contiguous range atx_first .. atx_first + atx_count - 1 (rows of one tx are contiguous in
@@ -138,6 +139,7 @@ void ft_graph_account_free(ft_graph *g)
     free(g->addr_bytes);
     free(g->addr_sorted);
     free(g->asset_addr);
+    free(g->asset_decimals);
     free(g->atx_hash);
     free(g->atx_first);
     free(g->atx_count);
@@ -149,6 +151,7 @@ void ft_graph_account_free(ft_graph *g)
     g->addr_bytes = NULL;
     g->addr_sorted = NULL;
     g->asset_addr = NULL;
+    g->asset_decimals = NULL;
     g->atx_hash = NULL;
     g->atx_first = NULL;
     g->atx_count = NULL;
@@ -424,6 +427,31 @@ out:
     return s;
 }
 
+/* asset_decimals: the native asset's, then each token's from its token record (a point
+ * lookup per token: there are few tokens next to transfers). No record, or a record without
+ * decimals (the contract's decimals() reverted): FT_GRAPH_DECIMALS_UNKNOWN. */
+static ft_status load_decimals(ft_graph *g, ft_store *st, ft_err *err)
+{
+    g->asset_decimals = malloc((size_t)g->n_asset + 1);
+    if (!g->asset_decimals)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for the decimals of %u assets",
+                          g->n_asset);
+    g->asset_decimals[0] = FT_GRAPH_NATIVE_DECIMALS;
+    for (uint32_t i = 1; i < g->n_asset; i++) {
+        ft_account_token t;
+        ft_status s = ft_account_token_get(st, g->chain, g->asset_addr[i], &t, err);
+        if (s == FT_ERR_NOTFOUND) {
+            ft_err_clear(err);
+            g->asset_decimals[i] = FT_GRAPH_DECIMALS_UNKNOWN;
+            continue;
+        }
+        if (s != FT_OK)
+            return s;
+        g->asset_decimals[i] = t.has_decimals ? t.decimals : FT_GRAPH_DECIMALS_UNKNOWN;
+    }
+    return FT_OK;
+}
+
 static ft_status build_lookups(ft_graph *g, ft_err *err)
 {
     uint32_t na = g->n_addr > 0 ? g->n_addr - 1 : 0;
@@ -491,6 +519,8 @@ ft_status ft_graph_load_account(ft_graph *g, ft_store *st, uint8_t chain, ft_err
     s = scan_txs(st, chain, &bi, g, err);
     if (s == FT_OK)
         s = scan_xfers(st, chain, &bi, g, err);
+    if (s == FT_OK)
+        s = load_decimals(g, st, err);
     if (s == FT_OK)
         s = build_lookups(g, err);
 out:

@@ -9,11 +9,15 @@
  * that would fold every customer into one supercluster) — but only for a receipt that D
  * forwards as the paper requires (the amount and delay bounds):
  *   a forward of D (of one asset) counts when it moves the sum of what D received of that
- *   asset since its previous forward of that asset, give or take FT_DEPOSIT_MAX_AMOUNT_DIFF
- *   base units, and comes at most FT_DEPOSIT_MAX_DELAY_S seconds after the first of those
- *   receipts; those receipts are "forwarded" and only their senders link. A forward that does
- *   not match (half of a balance, an unrelated amount, too late) forwards nothing, and the
- *   receipts before it are dropped (the sum restarts after every forward, matching or not).
+ *   asset since its previous forward of that asset, give or take a_max = 0.01 of one whole
+ *   unit of that asset (ft_deposit_amount_bound: 10^16 wei for the native asset, 10^(d-2)
+ *   base units for a token of d decimals), and comes at most FT_DEPOSIT_MAX_DELAY_S seconds
+ *   after the first of those receipts; those receipts are "forwarded" and only their senders
+ *   link. A forward that does not match (half of a balance, an unrelated amount, too late)
+ *   forwards nothing, and the receipts before it are dropped (the sum restarts after every
+ *   forward, matching or not). A token whose decimals the index does not know has no bound:
+ *   nothing of it is forwarded, so it links nothing (precision first: 10^16 base units would
+ *   be 10^10 whole units of a 6-decimal token).
  * How: prepare makes one pass over the transfers in execution order and keeps per address
  * the exchange entity its outgoing transfers reach (NONE, one entity, or "mixed"); then sorts
  * the receipts and forwards of the candidate deposit addresses by (address, asset, transfer)
@@ -46,6 +50,7 @@
 #include <string.h>
 
 #include "engine/account.h"
+#include "heuristics/deposit.h"
 #include "heuristics/registry.h"
 
 #include "engine/banned.h"
@@ -58,12 +63,32 @@
 
 /* Victor 2020 (FC 2020, the deposit address heuristic, with the parameter values of its
  * evaluation): a forward matches when its amount differs from what was received by at most
- * a_max = 0.01 ether, and comes at most d_max = 3,200 blocks after the receipt. In base units:
- * 0.01 ether = 10^16 wei; token amounts use the same number of base units (0.01 of an
- * 18-decimal token: the graph does not carry token decimals). The graph carries block times,
- * not heights: 3,200 blocks at Ethereum's 12-second slot = 38,400 s. */
-#define FT_DEPOSIT_MAX_AMOUNT_DIFF 10000000000000000ull
+ * a_max = 0.01 ether, and comes at most d_max = 3,200 blocks after the receipt. a_max is kept
+ * as 0.01 of one whole unit of the forwarded asset (heuristics/deposit.h): 10^16 wei of
+ * ether, 10^4 base units of USDT (6 decimals). The graph carries block times, not heights:
+ * 3,200 blocks at Ethereum's 12-second slot = 38,400 s. */
 #define FT_DEPOSIT_MAX_DELAY_S (3200 * 12)
+
+int ft_deposit_amount_bound(const ft_graph *g, uint32_t asset, ft_u128 *bound)
+{
+    unsigned d = FT_GRAPH_NATIVE_DECIMALS; /* asset 0: the native asset */
+    if (asset != 0) { /* a token: its decimals when the graph knows them */
+        if (!g->asset_decimals || asset >= g->n_asset ||
+            g->asset_decimals[asset] == FT_GRAPH_DECIMALS_UNKNOWN)
+            return 0;
+        d = g->asset_decimals[asset];
+    }
+    ft_u128 b = 1;
+    for (unsigned i = 2; i < d; i++) {
+        if (b > ~(ft_u128)0 / 10) { /* 10^39 > 2^128: beyond any 128-bit amount difference */
+            b = ~(ft_u128)0;
+            break;
+        }
+        b *= 10;
+    }
+    *bound = b;
+    return 1;
+}
 
 /* a receipt into, or a forward out of, a candidate deposit address */
 typedef struct dep_ev {
@@ -137,7 +162,13 @@ static int mark_forwarded(const ft_graph *g, const uint32_t *dep, uint8_t *fwd)
     qsort(ev, n, sizeof *ev, cmp_ev);
     for (size_t i = 0; i < n;) {
         size_t j = i, first = i; /* pending receipts: ev[first .. j-1] */
-        ft_u128 sum = 0;
+        ft_u128 sum = 0, bound = 0;
+        if (!ft_deposit_amount_bound(g, ev[i].asset, &bound)) { /* unknown decimals: skip */
+            while (j < n && ev[j].d == ev[i].d && ev[j].asset == ev[i].asset)
+                j++;
+            i = j;
+            continue;
+        }
         while (j < n && ev[j].d == ev[i].d && ev[j].asset == ev[i].asset) {
             uint32_t x = ev[j].x;
             if (g->xfer_to[x] == ev[j].d) { /* a receipt */
@@ -148,7 +179,7 @@ static int mark_forwarded(const ft_graph *g, const uint32_t *dep, uint8_t *fwd)
             } else { /* a forward: does it pass on the receipts since the previous one? */
                 ft_u128 a = g->xfer_amount[x];
                 ft_u128 diff = a > sum ? a - sum : sum - a;
-                if (first < j && diff <= FT_DEPOSIT_MAX_AMOUNT_DIFF &&
+                if (first < j && diff <= bound &&
                     g->xfer_time[x] - g->xfer_time[ev[first].x] <= FT_DEPOSIT_MAX_DELAY_S)
                     for (size_t k = first; k < j; k++)
                         fwd[ev[k].x] = 1;

@@ -20,6 +20,11 @@
  * wallets, category exchange), DIR/truth/addresses.csv (address,entity,entity_kind for every
  * address that took part in a transfer; a deposit address belongs to the customer it credits)
  * and DIR/truth/deposits.csv (deposit_address,exchange,customer).
+ * --token-deposits (off by default; without it the output is byte-identical to before it
+ * existed): a 6-decimal token (symbol TUSD, like USDT) that customers also deposit (3 in 10
+ * deposits), that deposit addresses sweep per asset (ETH first, then the token; partial
+ * sweeps as for ETH), that direct payers pay hot wallets with (3 in 10) and that customers pay
+ * each other with (3 in 10); its decimals go to DIR/tokens.csv (index with --tokens).
  * Invariants: same seed → same bytes (integer-only rng streams: 1 economy, 2 hashes, 3 keys);
  * every tx succeeds; receipts' cumulative gas sums to the block's gas_used; blocks chain by
  * parent hash, 12 s apart from 2024-01-01 00:00 UTC; amounts are integers (gwei × 10^9 wei).
@@ -57,6 +62,7 @@ typedef struct aw {
     uint8_t *used;     /* took part in a written transfer */
     uint64_t *nonce;
     uint64_t *pending; /* gwei received and not yet forwarded (deposit, processor) */
+    uint64_t *pending_tok; /* --token-deposits: token units received, not yet forwarded */
     uint32_t *due;     /* block at which the forward is due, NONE */
     uint32_t *fwd_ex;  /* exchange it forwards to (deposit, processor, forwarder, direct) */
     uint32_t *fwd_ex2; /* two-exchange: the second exchange */
@@ -75,6 +81,8 @@ typedef struct aw {
     uint32_t *direct_users, n_direct, *twoex_users, n_twoex;
     uint32_t *deposits, n_deposits; /* created deposit addresses */
     uint32_t miner;
+    int tokdep;   /* --token-deposits */
+    uint32_t usd; /* its token contract (6 decimals), NONE without */
     uint32_t *sched;
     size_t n_sched;
     /* the block being written */
@@ -83,7 +91,7 @@ typedef struct aw {
     uint64_t cum_gas;
     /* output */
     FILE *fb, *ft, *fr, *fc, *fk;
-    uint64_t n_traces, n_tokens, n_forwards, n_partial;
+    uint64_t n_traces, n_tokens, n_forwards, n_partial, n_tokdep;
 } aw;
 
 /* ---- small helpers -------------------------------------------------------------------------- */
@@ -247,19 +255,37 @@ static uint32_t deposit_addr(aw *w, uint32_t u, uint32_t x)
     return *d;
 }
 
-/* Forwards what a deposit address or a processor holds (sometimes half, the rest later). */
+/* A token amount in base units (6 decimals): 1 .. 20,000 units, log-uniform. */
+static uint64_t token_amount(aw *w)
+{
+    return ft_gen_rng_logu(&w->rng, 1000000ull, 20000000000ull);
+}
+
+/* A transfer of `units` of the token from `from` to `to` (an external call of the contract). */
+static int token_pay(aw *w, uint32_t from, uint32_t to, uint64_t units)
+{
+    txspec t = {from, w->usd, 0, NONE, to, units};
+    return emit(w, &t);
+}
+
+/* Forwards what a deposit address or a processor holds (sometimes half, the rest later): its
+ * ETH first; the token (--token-deposits) once no ETH is pending. */
 static int forward(aw *w, uint32_t a)
 {
-    uint64_t amt = w->pending[a];
+    int tok = w->pending[a] == 0 && w->pending_tok[a] != 0;
+    uint64_t *pend = tok ? &w->pending_tok[a] : &w->pending[a];
+    uint64_t amt = *pend;
     w->due[a] = NONE;
     if (amt >= 2 && ft_gen_rng_chance(&w->rng, 200)) {
         amt /= 2;
         w->n_partial++;
     }
-    w->pending[a] -= amt;
+    *pend -= amt;
     w->n_forwards++;
-    if (w->pending[a]) /* the rest later: the caller keeps a in the schedule */
+    if (w->pending[a] || w->pending_tok[a]) /* the rest later: the caller keeps a scheduled */
         w->due[a] = w->height + delay(w);
+    if (tok)
+        return token_pay(w, a, pick_hot(w, w->fwd_ex[a]), amt);
     return simple(w, a, pick_hot(w, w->fwd_ex[a]), amt);
 }
 
@@ -270,6 +296,13 @@ static int action(aw *w)
     if (r < 300) { /* a customer deposits at an exchange */
         uint32_t x = w->ex2[u] != NONE && ft_gen_rng_chance(&w->rng, 300) ? w->ex2[u] : w->ex1[u];
         uint32_t d = deposit_addr(w, u, x);
+        if (w->tokdep && ft_gen_rng_chance(&w->rng, 300)) { /* a token deposit */
+            uint64_t units = token_amount(w);
+            w->pending_tok[d] += units;
+            schedule(w, d);
+            w->n_tokdep++;
+            return token_pay(w, pick_own(w, u), d, units);
+        }
         uint64_t v = amount(w);
         w->pending[d] += v;
         schedule(w, d);
@@ -300,6 +333,8 @@ static int action(aw *w)
             else if (w->twoex[v2] != NONE)
                 to = w->twoex[v2];
         }
+        if (w->tokdep && ft_gen_rng_chance(&w->rng, 300))
+            return token_pay(w, pick_own(w, u), to, token_amount(w) / 4 + 1);
         return simple(w, pick_own(w, u), to, amount(w) / 4 + 1);
     }
     if (r < 710) { /* a payment through a processor that settles at an exchange */
@@ -317,6 +352,8 @@ static int action(aw *w)
     if (r < 790 && w->n_direct) { /* a customer pays a hot wallet directly */
         uint32_t du = w->direct_users[ft_gen_rng_below(&w->rng, w->n_direct)];
         uint32_t a = w->direct[du];
+        if (w->tokdep && ft_gen_rng_chance(&w->rng, 300))
+            return token_pay(w, a, pick_hot(w, w->fwd_ex[a]), token_amount(w));
         return simple(w, a, pick_hot(w, w->fwd_ex[a]), amount(w));
     }
     if (r < 820 && w->n_twoex) { /* an address that pays two exchanges */
@@ -350,9 +387,11 @@ static int action(aw *w)
 
 /* ---- setup and the block loop --------------------------------------------------------------- */
 
-static int world_init(aw *w, uint64_t n, uint64_t seed)
+static int world_init(aw *w, uint64_t n, uint64_t seed, int tokdep)
 {
     memset(w, 0, sizeof *w);
+    w->tokdep = tokdep;
+    w->usd = NONE;
     ft_gen_rng_seed(&w->rng, seed, 1);
     ft_gen_rng_seed(&w->hrng, seed, 2);
     ft_gen_rng_seed(&w->krng, seed, 3);
@@ -366,8 +405,8 @@ static int world_init(aw *w, uint64_t n, uint64_t seed)
     w->na = (uint32_t)(1 + n / 50000);
     /* every address: hot wallets, users' own (+ contract wallet, direct, two-exchange), their
      * deposit addresses, processors, forwarders, airdroppers, tokens, miner */
-    w->cap_addr = 2 * w->nx + w->nu * (MAX_OWN + 3) + w->nu * w->nx + w->np + w->nf + 2 * w->na + 1;
-    uint32_t ce = w->nx + w->nu + w->np + w->nf + 2 * w->na + 1;
+    w->cap_addr = 2 * w->nx + w->nu * (MAX_OWN + 3) + w->nu * w->nx + w->np + w->nf + 2 * w->na + 2;
+    uint32_t ce = w->nx + w->nu + w->np + w->nf + 2 * w->na + 2;
     size_t ca = w->cap_addr;
     w->addr = calloc(ca, 20);
     w->owner = calloc(ca, sizeof *w->owner);
@@ -375,6 +414,7 @@ static int world_init(aw *w, uint64_t n, uint64_t seed)
     w->used = calloc(ca, 1);
     w->nonce = calloc(ca, sizeof *w->nonce);
     w->pending = calloc(ca, sizeof *w->pending);
+    w->pending_tok = calloc(ca, sizeof *w->pending_tok);
     w->due = calloc(ca, sizeof *w->due);
     w->fwd_ex = calloc(ca, sizeof *w->fwd_ex);
     w->fwd_ex2 = calloc(ca, sizeof *w->fwd_ex2);
@@ -398,7 +438,7 @@ static int world_init(aw *w, uint64_t n, uint64_t seed)
     w->fwd = calloc(w->nf, sizeof *w->fwd);
     w->air = calloc(w->na, sizeof *w->air);
     w->tok = calloc(w->na, sizeof *w->tok);
-    if (!w->addr || !w->owner || !w->role || !w->used || !w->nonce || !w->pending || !w->due ||
+    if (!w->addr || !w->owner || !w->role || !w->used || !w->nonce || !w->pending || !w->pending_tok || !w->due ||
         !w->fwd_ex || !w->fwd_ex2 || !w->sched || !w->deposits || !w->ekind || !w->eidx ||
         !w->hot || !w->n_hot || !w->own || !w->n_own || !w->ex1 || !w->ex2 || !w->dep ||
         !w->cwallet || !w->direct || !w->twoex || !w->direct_users || !w->twoex_users ||
@@ -450,12 +490,15 @@ static int world_init(aw *w, uint64_t n, uint64_t seed)
         w->tok[a] = new_addr(w, new_entity(w, K_TOKEN, a + 1), R_TOKEN);
     }
     w->miner = new_addr(w, new_entity(w, K_MINER, 1), R_MINER);
+    if (tokdep) /* after every other address: the key stream of the rest is unchanged */
+        w->usd = new_addr(w, new_entity(w, K_TOKEN, w->na + 1), R_TOKEN);
     return 0;
 }
 
 static void world_free(aw *w)
 {
     void *p[] = {w->addr,    w->owner,  w->role,         w->used,        w->nonce,   w->pending,
+                 w->pending_tok,
                  w->due,     w->fwd_ex, w->fwd_ex2,      w->sched,       w->deposits, w->ekind,
                  w->eidx,    w->hot,    w->n_hot,        w->own,         w->n_own,   w->ex1,
                  w->ex2,     w->dep,    w->cwallet,      w->direct,      w->twoex,
@@ -588,8 +631,25 @@ static int write_truth(aw *w, const char *dir)
     return bad ? -1 : 0;
 }
 
+/* --token-deposits: DIR/tokens.csv (the layout of datasets/tokens/tokens.csv) naming the
+ * token's symbol and decimals; the airdrop tokens stay unknown. */
+static int write_tokens(aw *w, const char *dir)
+{
+    char path[4096], a[43];
+    snprintf(path, sizeof path, "%s/tokens.csv", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    hexs(a, w->addr[w->usd], 20);
+    int bad = fprintf(f, "chain,contract,symbol,decimals,source\ndev,%s,TUSD,6,fundtrace-gen\n",
+                      a) < 0;
+    bad |= ferror(f) != 0;
+    bad |= fclose(f) != 0;
+    return bad ? -1 : 0;
+}
+
 static const char account_usage[] =
-    "usage: fundtrace-gen --account --out DIR --txs N [--seed S] [--quiet]\n"
+    "usage: fundtrace-gen --account --out DIR --txs N [--seed S] [--token-deposits] [--quiet]\n"
     "\n"
     "Writes an account-model chain (chain 'dev') of exactly N transactions in ethereum-etl CSV\n"
     "files to DIR (index it with 'fundtrace index ethereum --etl DIR --chain dev'), the exchange\n"
@@ -598,6 +658,9 @@ static const char account_usage[] =
     "  --out DIR   output directory (created; must not hold blocks.csv already)\n"
     "  --txs N     number of transactions, 100 .. 100000000\n"
     "  --seed S    64-bit seed (default 1)\n"
+    "  --token-deposits  customers also deposit (and pay with) a 6-decimal token, TUSD, whose\n"
+    "              decimals go to DIR/tokens.csv (index with --tokens DIR/tokens.csv); without\n"
+    "              it the chain is the same as before the option existed\n"
     "  --quiet     accepted like the UTXO mode's (there is no progress output)\n"
     "On success one summary line goes to stdout.\n";
 
@@ -627,7 +690,7 @@ int ft_gen_account_main(int argc, char **argv)
 {
     const char *out = NULL;
     uint64_t n = 0, seed = 1;
-    int have_n = 0, quiet = 0;
+    int have_n = 0, quiet = 0, tokdep = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -635,6 +698,8 @@ int ft_gen_account_main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
+        } else if (strcmp(a, "--token-deposits") == 0) {
+            tokdep = 1;
         } else if (strcmp(a, "--out") == 0 || strcmp(a, "--txs") == 0 || strcmp(a, "--seed") == 0) {
             if (i + 1 >= argc)
                 return usage_fail("option '%s' needs a value", a);
@@ -666,7 +731,7 @@ int ft_gen_account_main(int argc, char **argv)
         return 1;
     }
     aw w;
-    if (world_init(&w, n, seed)) {
+    if (world_init(&w, n, seed, tokdep)) {
         world_free(&w);
         fputs("error: out of memory\n", stderr);
         return 1;
@@ -693,6 +758,7 @@ int ft_gen_account_main(int argc, char **argv)
         int bad = run_blocks(&w);
         bad |= close_all(&w);
         bad = bad || write_truth(&w, out);
+        bad = bad || (tokdep && write_tokens(&w, out));
         if (bad)
             fprintf(stderr, "error: cannot write the chain to '%s'\n", out);
         else
@@ -709,6 +775,9 @@ int ft_gen_account_main(int argc, char **argv)
                " traces, seed %" PRIu64 "\n",
                w.n_tx, w.height + 1, used, w.n_deposits, w.n_forwards, w.n_partial, w.n_tokens,
                w.n_traces, seed);
+        if (tokdep)
+            printf("token deposits: %" PRIu64 " (token TUSD, 6 decimals, in %s/tokens.csv)\n",
+                   w.n_tokdep, out);
     }
     world_free(&w);
     return rc;

@@ -19,8 +19,8 @@
  *   10 <- 11 (1 ETH); 10 forwards 1 ETH exactly 38,400 s later: linked (the bound included)
  *   12 <- 13 (1 ETH); 12 forwards 0.5 ETH twice (a sweep in halves): nothing
  *   14 <- 15 (1 ETH); 14 forwards 1.01 ETH (0.01 off, the bound included): linked
- *   16 <- 17 (5 units of token 1); 16 forwards 5 wei of ETH (nothing of ETH was received)
- *        then 5 units of the token: linked (sums are per asset)
+ *   16 <- 17 (5 units of token 1, 18 decimals); 16 forwards 5 wei of ETH (nothing of ETH was
+ *        received) then 5 units of the token: linked (sums are per asset)
  */
 #include <omp.h>
 #include <stdlib.h>
@@ -91,7 +91,10 @@ static void test_bounds(void)
     CHECK(ft_graph_from_transfers(&g, 0x02, 18, n, from, to, NULL, tm, &err) == FT_OK);
     g.xfer_amount = malloc(n * sizeof *g.xfer_amount); /* freed by ft_graph_release */
     g.xfer_asset = malloc(n * sizeof *g.xfer_asset);
-    CHECK(g.xfer_amount && g.xfer_asset);
+    g.asset_decimals = malloc(2); /* ETH and token 1: 18 decimals (unknown would link nothing) */
+    CHECK(g.xfer_amount && g.xfer_asset && g.asset_decimals);
+    g.n_asset = 2;
+    g.asset_decimals[0] = g.asset_decimals[1] = 18;
     for (uint32_t i = 0; i < n; i++) {
         g.xfer_amount[i] = amt[i];
         g.xfer_asset[i] = asset[i];
