@@ -9,7 +9,10 @@
  * Replies come back unparsed (ft_eth_rpc_wait_raw): a block's last reply is parsed only in
  * append, after the next height's request went out, so the node serves it while we parse,
  * build and stage (stage 1 is parsed at once only when stage 2 needs its tx hashes). Reply
- * buffers stay with their slot and are reused.
+ * buffers stay with their slot and are reused, and so does the slot's parse arena (the cJSON
+ * trees of its replies are built in it and dropped at once when the block is appended:
+ * no malloc/free per JSON value). glibc is told once not to trim or mmap small blocks
+ * (malloc_tune), so steady-state indexing does not fault pages in again and again.
  *
  * A failure anywhere drops what is staged since the last commit (the index stays at its last
  * checkpoint) and returns the error; a parent-hash mismatch rolls back to the fork point and
@@ -19,6 +22,9 @@
 #include "chains/ethereum/ingest.h"
 
 #include <cjson/cJSON.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +52,8 @@ typedef struct bslot {
     int stage;       /* 1 or 2 in flight, 3 complete */
     int has_stage2;  /* a second POST was answered (text2) */
     ft_eth_rpc_text text1, text2; /* raw replies (buffers kept across heights) */
-    cJSON *reply1, *reply2;       /* parsed, NULL until then */
+    ft_eth_rpc_arena *arena;      /* reply1 and reply2 live here (kept across heights) */
+    cJSON *reply1, *reply2;       /* parsed, NULL until then; never cJSON_Delete()d */
 } bslot;
 
 typedef struct gen_alloc {
@@ -70,16 +77,17 @@ typedef struct run {
     size_t n_gen;
 } run;
 
-/* Empties a slot; its reply buffers stay for reuse. */
+/* Empties a slot; its reply buffers and its arena (emptied) stay for reuse. */
 static void slot_clear(bslot *s)
 {
-    cJSON_Delete(s->reply1);
-    cJSON_Delete(s->reply2);
+    ft_eth_rpc_arena_reset(s->arena);
     ft_eth_rpc_text t1 = s->text1, t2 = s->text2;
+    ft_eth_rpc_arena *a = s->arena;
     memset(s, 0, sizeof *s);
     t1.len = t2.len = 0;
     s->text1 = t1;
     s->text2 = t2;
+    s->arena = a;
 }
 
 static void slot_free(bslot *s)
@@ -87,6 +95,17 @@ static void slot_free(bslot *s)
     slot_clear(s);
     ft_eth_rpc_text_free(&s->text1);
     ft_eth_rpc_text_free(&s->text2);
+    ft_eth_rpc_arena_free(s->arena);
+    s->arena = NULL;
+}
+
+/* Parses one of a slot's raw replies into the slot's arena. */
+static ft_status slot_parse_one(run *r, bslot *s, const ft_eth_rpc_text *t, cJSON **out,
+                                ft_err *err)
+{
+    if (!s->arena && !(s->arena = ft_eth_rpc_arena_new()))
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    return ft_eth_rpc_parse_in(r->rpc, t, s->arena, out, err);
 }
 
 /* Parses what is still raw in a complete slot. */
@@ -94,9 +113,9 @@ static ft_status slot_parse(run *r, bslot *s, ft_err *err)
 {
     ft_status st = FT_OK;
     if (!s->reply1)
-        st = ft_eth_rpc_parse(r->rpc, &s->text1, &s->reply1, err);
+        st = slot_parse_one(r, s, &s->text1, &s->reply1, err);
     if (st == FT_OK && s->has_stage2 && !s->reply2)
-        st = ft_eth_rpc_parse(r->rpc, &s->text2, &s->reply2, err);
+        st = slot_parse_one(r, s, &s->text2, &s->reply2, err);
     return st;
 }
 
@@ -142,7 +161,7 @@ static ft_status maybe_stage2(run *r, bslot *s, ft_err *err)
         s->stage = 3; /* parsed in append_slot, after the next request went out */
         return FT_OK;
     }
-    ft_status st = ft_eth_rpc_parse(r->rpc, &s->text1, &s->reply1, err);
+    ft_status st = slot_parse_one(r, s, &s->text1, &s->reply1, err);
     if (st != FT_OK)
         return st;
     const cJSON *blk;
@@ -530,9 +549,27 @@ static ft_status reorg(run *r, ft_err *err)
     return ft_account_rollback(r->ac, keep_below, err);
 }
 
+/* The indexer's allocation pattern (per block: replies, parsed trees, block arrays, a LevelDB
+ * batch of a few MB between commits) made glibc give memory back to the kernel and fault it in
+ * again; these settings keep it (process-wide, set once: a long-running indexer is what the
+ * process is doing). Fixed values also stop glibc's dynamic mmap threshold. */
+static void malloc_tune(void)
+{
+#ifdef __GLIBC__
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    mallopt(M_MMAP_THRESHOLD, 4 << 20);
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+#endif
+}
+
 ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_progress *progress,
                            ft_eth_index_stats *stats, ft_err *err)
 {
+    malloc_tune();
     memset(stats, 0, sizeof *stats);
     stats->receipts_method = stats->trace_method = "";
     run r;
@@ -645,9 +682,14 @@ ft_status ft_eth_index_rpc(ft_store *st, const ft_eth_index_opts *o, const ft_pr
                     if (s == FT_OK)
                         s = append_slot(&r, &done, err);
                     slot_clear(&done);
-                    /* the buffers go back to the slot (refilled or not, it has none now) */
+                    /* the buffers and the arena go back to the slot (refilled or not, it
+                     * has none now: nothing is parsed into it before this point) */
                     sl->text1 = done.text1;
                     sl->text2 = done.text2;
+                    if (sl->arena)
+                        ft_eth_rpc_arena_free(done.arena);
+                    else
+                        sl->arena = done.arena;
                     if (s == FT_ERR_STATE && err &&
                         strstr(err->msg, "has parent")) {
                         need_reorg = 1;

@@ -21,6 +21,10 @@
  * A block whose parent hash is not the index's tip is a reorganisation: the index is rolled
  * back to the last height where it agrees with the node (one atomic batch) and indexing goes
  * on from there. Every commit moves the checkpoint in the same batch.
+ *
+ * Process-wide side effects of ft_eth_index_rpc (for speed, docs/performance.md "Ethereum RPC
+ * indexing"): glibc's mallopt thresholds are raised once (mmap 4 MB, trim 64 MB, top pad
+ * 16 MB), and cJSON's allocation hooks are installed (jsonrpc.h, parse arenas).
  */
 #ifndef FT_ETH_INGEST_H
 #define FT_ETH_INGEST_H

@@ -2,7 +2,8 @@
  * jsonrpc.c — the Ethereum JSON-RPC client (see jsonrpc.h).
  *
  * A fixed pool of `window` slots, each with its own CURL easy handle (reused: keep-alive), a
- * copy of the body, a reply buffer and its retry state. wait() drives curl_multi_perform /
+ * copy of the body and a reply buffer (both kept across requests: no allocation per POST in
+ * steady state) and its retry state. wait() drives curl_multi_perform /
  * curl_multi_poll until a slot reaches a final state: a parsed reply, or a failure after the
  * retries. An HTTP 200 reply is parsed only when it is handed out: by wait() at once, by
  * wait_raw() never (its text is swapped out to the caller, who parses it after sending its next
@@ -10,11 +11,18 @@
  * back-off deadline has passed (the poll timeout is capped by the nearest deadline).
  * Invariant: a slot is FREE, RUNNING (in the multi handle), BACKOFF (waiting for its deadline)
  * or DONE (final, not yet handed out by wait()).
+ *
+ * Parse arenas (ft_eth_rpc_parse_in): cJSON allocates one node per JSON value and one string
+ * per key/value; with the global hooks installed by the first arena, allocations made while a
+ * thread's arena_cur is set are bumped out of that arena's chunks and frees are ignored (the
+ * arena is reset as a whole); with arena_cur NULL (every other cJSON use in the process) the
+ * hooks are plain malloc/free. A tree parsed into an arena must never reach cJSON_Delete.
  */
 #include "chains/ethereum/jsonrpc.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -30,8 +38,8 @@ enum { SLOT_FREE, SLOT_RUNNING, SLOT_BACKOFF, SLOT_DONE };
 typedef struct slot {
     int state;
     CURL *easy;
-    char *body;
-    size_t body_len;
+    char *body;      /* kept across requests (body_cap bytes) */
+    size_t body_len, body_cap;
     char *reply;
     size_t reply_len, reply_cap;
     int too_big;
@@ -163,8 +171,6 @@ ft_status ft_eth_rpc_open(ft_eth_rpc **out, const ft_eth_rpc_opts *o, ft_err *er
 
 static void slot_reset(slot *s)
 {
-    free(s->body);
-    s->body = NULL;
     s->body_len = 0;
     s->reply_len = 0;
     s->too_big = 0;
@@ -196,6 +202,7 @@ void ft_eth_rpc_close(ft_eth_rpc *r)
             if (r->slots[i].easy)
                 curl_easy_cleanup(r->slots[i].easy);
             free(r->slots[i].reply);
+            free(r->slots[i].body);
         }
     }
     free(r->slots);
@@ -255,9 +262,14 @@ ft_status ft_eth_rpc_submit(ft_eth_rpc *r, const char *body, size_t len, void *t
             s = &r->slots[i];
     if (!s)
         return ft_err_set(err, FT_ERR_LIMIT, "request window of %d is full", r->window);
-    s->body = malloc(len + 1);
-    if (!s->body)
-        return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+    if (len + 1 > s->body_cap) {
+        size_t nc = len + 1 < 4096 ? 4096 : len + 1;
+        char *nb = realloc(s->body, nc);
+        if (!nb)
+            return ft_err_set(err, FT_ERR_NOMEM, "out of memory");
+        s->body = nb;
+        s->body_cap = nc;
+    }
     memcpy(s->body, body, len);
     s->body[len] = '\0';
     s->body_len = len;
@@ -265,10 +277,12 @@ ft_status ft_eth_rpc_submit(ft_eth_rpc *r, const char *body, size_t len, void *t
     s->attempt = 0;
     s->seq = r->seq++;
     ft_status st = start(r, s, err);
-    if (st == FT_OK) {
-        /* send it now (on a kept-alive connection the request goes out at once), so that its
-         * round trip overlaps whatever the caller does before wait(); completions found here
-         * stay queued for wait() */
+    if (st == FT_OK && ft_eth_rpc_pending(r) == 1) {
+        /* the only request in flight: send it now (on a kept-alive connection the request goes
+         * out at once), so that its round trip overlaps whatever the caller does before
+         * wait(); completions found here stay queued for wait(). With others in flight the
+         * node has work and the next wait() sends it: a perform here would cost a poll() per
+         * handle in flight (curl checks each one), i.e. CPU growing with the window. */
         int running = 0;
         CURLMcode mc = curl_multi_perform(r->multi, &running);
         if (mc != CURLM_OK)
@@ -364,6 +378,130 @@ ft_status ft_eth_rpc_parse(const ft_eth_rpc *r, const ft_eth_rpc_text *t, cJSON 
                            ft_err *err)
 {
     return parse_text(r, t->data, t->data ? t->len : 0, reply, err);
+}
+
+/* ---- parse arenas ----------------------------------------------------------------------- */
+
+/* Chunks of ARENA_CHUNK bytes are kept across resets (the spare list); an allocation larger
+ * than a quarter chunk gets a chunk of its own, freed at the next reset. Every allocation is
+ * rounded up to 16 bytes so that cJSON's nodes stay aligned. */
+#define ARENA_CHUNK ((size_t)256 * 1024)
+#define ARENA_ALIGN ((size_t)16)
+
+typedef struct achunk {
+    struct achunk *next;
+    size_t cap, used;
+    _Alignas(16) unsigned char data[];
+} achunk;
+
+struct ft_eth_rpc_arena {
+    achunk *head;  /* in use; head is the one being filled */
+    achunk *spare; /* standard-size chunks kept for reuse */
+    size_t bytes;
+};
+
+static _Thread_local ft_eth_rpc_arena *arena_cur; /* set only inside ft_eth_rpc_parse_in */
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static void *arena_alloc(ft_eth_rpc_arena *a, size_t n)
+{
+    n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+    achunk *c = a->head;
+    if (!c || c->cap - c->used < n) {
+        if (n <= ARENA_CHUNK / 4 && a->spare) {
+            c = a->spare;
+            a->spare = c->next;
+        } else {
+            size_t cap = n <= ARENA_CHUNK / 4 ? ARENA_CHUNK : n;
+            c = malloc(sizeof *c + cap);
+            if (!c)
+                return NULL;
+            c->cap = cap;
+            a->bytes += cap;
+        }
+        c->used = 0;
+        /* a private big chunk goes behind the head, so the head keeps filling */
+        if (a->head && c->cap != ARENA_CHUNK) {
+            c->next = a->head->next;
+            a->head->next = c;
+        } else {
+            c->next = a->head;
+            a->head = c;
+        }
+    }
+    void *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+static void *hook_malloc(size_t n)
+{
+    return arena_cur ? arena_alloc(arena_cur, n) : malloc(n);
+}
+
+static void hook_free(void *p)
+{
+    if (!arena_cur)
+        free(p); /* inside the arena (a failed parse drops its nodes): reset frees them */
+}
+
+static void hooks_install(void)
+{
+    cJSON_Hooks h = {hook_malloc, hook_free};
+    cJSON_InitHooks(&h);
+}
+
+ft_eth_rpc_arena *ft_eth_rpc_arena_new(void)
+{
+    pthread_once(&hooks_once, hooks_install);
+    return calloc(1, sizeof(ft_eth_rpc_arena));
+}
+
+void ft_eth_rpc_arena_reset(ft_eth_rpc_arena *a)
+{
+    if (!a)
+        return;
+    achunk *c = a->head;
+    while (c) {
+        achunk *next = c->next;
+        if (c->cap == ARENA_CHUNK) {
+            c->next = a->spare;
+            a->spare = c;
+        } else {
+            a->bytes -= c->cap;
+            free(c);
+        }
+        c = next;
+    }
+    a->head = NULL;
+}
+
+void ft_eth_rpc_arena_free(ft_eth_rpc_arena *a)
+{
+    if (!a)
+        return;
+    ft_eth_rpc_arena_reset(a);
+    while (a->spare) {
+        achunk *next = a->spare->next;
+        free(a->spare);
+        a->spare = next;
+    }
+    free(a);
+}
+
+size_t ft_eth_rpc_arena_bytes(const ft_eth_rpc_arena *a)
+{
+    return a ? a->bytes : 0;
+}
+
+ft_status ft_eth_rpc_parse_in(const ft_eth_rpc *r, const ft_eth_rpc_text *t, ft_eth_rpc_arena *a,
+                              cJSON **reply, ft_err *err)
+{
+    ft_eth_rpc_arena *saved = arena_cur;
+    arena_cur = a;
+    ft_status st = parse_text(r, t->data, t->data ? t->len : 0, reply, err);
+    arena_cur = saved;
+    return st;
 }
 
 void ft_eth_rpc_text_free(ft_eth_rpc_text *t)
@@ -512,6 +650,24 @@ ft_status ft_eth_rpc_result(const cJSON *reply, long id, const char *method, con
         return ft_err_set(err, FT_ERR_PARSE, "%s: the reply holds no answer with id %ld", method,
                           id);
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(entry, "error");
+    if (entry == reply) {
+        /* a single answer must be the one asked for (a proxy or a confused node may answer
+         * another request); an error with id null is the node's "could not read your id"
+         * and is reported as that error */
+        const cJSON *eid = cJSON_GetObjectItemCaseSensitive(entry, "id");
+        int null_err = e && !cJSON_IsNull(e) && (!eid || cJSON_IsNull(eid));
+        if (!null_err && !(cJSON_IsNumber(eid) && eid->valuedouble == (double)id)) {
+            char got[48];
+            if (cJSON_IsNumber(eid))
+                snprintf(got, sizeof got, "%.17g", eid->valuedouble);
+            else if (cJSON_IsString(eid))
+                snprintf(got, sizeof got, "\"%.32s\"", eid->valuestring);
+            else
+                snprintf(got, sizeof got, "%s", eid ? "a non-number" : "none");
+            return ft_err_set(err, FT_ERR_PARSE, "%s: the reply answers id %s, not id %ld",
+                              method, got, id);
+        }
+    }
     if (e && !cJSON_IsNull(e)) {
         const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
         const cJSON *msg = cJSON_GetObjectItemCaseSensitive(e, "message");

@@ -49,9 +49,10 @@ int ft_eth_rpc_window(const ft_eth_rpc *rpc);
 /* POSTs in flight or waiting for a retry. */
 int ft_eth_rpc_pending(const ft_eth_rpc *rpc);
 
-/* Starts a POST of body (copied) and sends it at once (one non-blocking curl_multi_perform),
- * so that its round trip overlaps the caller's work until wait(). tag comes back from wait().
- * FT_ERR_LIMIT when the window is full. */
+/* Starts a POST of body (copied). When it is the only POST in flight it is sent at once (one
+ * non-blocking curl_multi_perform), so that its round trip overlaps the caller's work until
+ * wait(); otherwise the next wait() sends it. tag comes back from wait(). FT_ERR_LIMIT when
+ * the window is full. */
 ft_status ft_eth_rpc_submit(ft_eth_rpc *rpc, const char *body, size_t len, void *tag,
                             ft_err *err) FT_WARN_UNUSED;
 /* Waits until one POST has its final answer: *reply is the parsed JSON (object or array; the
@@ -77,6 +78,25 @@ ft_status ft_eth_rpc_wait_raw(ft_eth_rpc *rpc, void **tag, ft_eth_rpc_text *text
 ft_status ft_eth_rpc_parse(const ft_eth_rpc *rpc, const ft_eth_rpc_text *text, struct cJSON **reply,
                            ft_err *err) FT_WARN_UNUSED;
 
+/* A parse arena: ft_eth_rpc_parse_in() builds a reply's cJSON tree (its nodes and strings)
+ * in it by bump allocation instead of one malloc per JSON value, and the tree goes away all
+ * at once with ft_eth_rpc_arena_reset() (NEVER cJSON_Delete such a tree). Its memory is kept
+ * across resets, so that steady-state parsing allocates nothing. It works through cJSON's
+ * global allocation hooks (cJSON_InitHooks, installed once by the first arena; they fall
+ * through to malloc/free outside ft_eth_rpc_parse_in, per thread), so nothing else in the
+ * process may call cJSON_InitHooks. */
+typedef struct ft_eth_rpc_arena ft_eth_rpc_arena;
+
+ft_eth_rpc_arena *ft_eth_rpc_arena_new(void);
+void ft_eth_rpc_arena_reset(ft_eth_rpc_arena *a);
+void ft_eth_rpc_arena_free(ft_eth_rpc_arena *a);
+/* Bytes the arena holds now (its chunks, used or kept for reuse). */
+size_t ft_eth_rpc_arena_bytes(const ft_eth_rpc_arena *a);
+/* ft_eth_rpc_parse() with the tree in arena a (valid until a's next reset). */
+ft_status ft_eth_rpc_parse_in(const ft_eth_rpc *rpc, const ft_eth_rpc_text *text,
+                              ft_eth_rpc_arena *a, struct cJSON **reply,
+                              ft_err *err) FT_WARN_UNUSED;
+
 /* Drops every POST in flight. */
 void ft_eth_rpc_cancel_all(ft_eth_rpc *rpc);
 
@@ -88,7 +108,10 @@ ft_status ft_eth_rpc_call(ft_eth_rpc *rpc, const char *method, const char *param
 
 /* From a reply (object or batch array), the entry with "id" == id: on FT_OK *result points
  * INTO the reply (not detached); a JSON-RPC error object gives FT_ERR_STATE, *rpc_code its
- * code, err "<method>: node error <code>: <message>"; a missing entry FT_ERR_PARSE. */
+ * code, err "<method>: node error <code>: <message>"; a missing entry FT_ERR_PARSE. A single
+ * object must carry that id too ("<method>: the reply answers id X, not id N", FT_ERR_PARSE),
+ * except an error object with id null (the node could not read the request's id), which is
+ * reported as its error. */
 ft_status ft_eth_rpc_result(const struct cJSON *reply, long id, const char *method,
                             const struct cJSON **result, long *rpc_code, ft_err *err) FT_WARN_UNUSED;
 

@@ -15,9 +15,16 @@
  * --url uses a running node instead (e.g. anvil with generated blocks; --blocks then counts
  * from 0). Each measurement: min / median / max over --reps (default 3). The CPU columns are
  * this process's user+system time per block (getrusage; LevelDB's background thread
- * included) for the indexer and for the raw curl run: on a machine where the node shares the
- * cores, the indexer's CPU per block is what limits its rate. --window N measures one window
- * only; --only index|raw one side only (for profiling).
+ * included) for the indexer and for the raw curl run, as median (and minimum, the figure least
+ * disturbed by other load): on a machine where the node shares the cores, the indexer's CPU
+ * per block is what limits its rate. --window N measures one window only; --only index|raw
+ * one side only (for profiling).
+ *
+ * Every index built is checked: its content digest (ft_store_digest, what `fundtrace digest`
+ * prints) must be the same for every window and rep, and is printed at the end, so that an
+ * optimisation of the indexer can be shown not to change the index (compare the line before
+ * and after; `fundtrace digest` of an index built by `fundtrace index ethereum` from the same
+ * replay server gives the same digest).
  */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -33,6 +40,7 @@
 #include "chains/ethereum/ingest.h"
 #include "chains/ethereum/jsonrpc.h"
 #include "chains/ethereum/params.h"
+#include "engine/hex.h"
 #include "engine/store.h"
 
 #include "engine/banned.h"
@@ -285,10 +293,11 @@ int main(int argc, char **argv)
                                 : ": block + eth_getBlockReceipts batches")
                       : ": block, then its per-tx receipts",
            url_arg ? url : "the replay server", reps);
-    printf("%-7s %-24s %-24s %-24s %-9s %-11s %s\n", "window", "index blocks/s",
+    printf("%-7s %-24s %-24s %-24s %-9s %-13s %s\n", "window", "index blocks/s",
            "index transfers/s", "raw curl blocks/s", "index/raw", "index cpu", "raw cpu");
-    printf("%-7s %-24s %-24s %-24s %-9s %-11s %s\n", "", "", "", "", "(median)",
-           "us/block", "us/block (medians, user+sys)");
+    printf("%-7s %-24s %-24s %-24s %-9s %-13s %s\n", "", "", "", "", "(median)",
+           "us/block", "us/block (median (min), user+sys)");
+    char digest_hex[65] = "";
     static const int windows[] = {1, 4, 16};
     for (size_t w = 0; w < 3; w++) {
         int win = one_window ? one_window : windows[w];
@@ -320,6 +329,25 @@ int main(int argc, char **argv)
                 double t = now() - t0;
                 ft_store_close(st);
                 double c = cpu_now() - c0;
+                /* the index must be the same every time (untimed) */
+                uint8_t dg[32];
+                char dh[65];
+                if (s == FT_OK && (ft_store_open(&st, dir, FT_STORE_READ, &err) != FT_OK ||
+                                   ft_store_digest(st, dg, &err) != FT_OK)) {
+                    fprintf(stderr, "error: %s\n", err.msg);
+                    return 1;
+                }
+                if (s == FT_OK) {
+                    ft_store_close(st);
+                    ft_hex_encode(dh, dg, 32);
+                    dh[64] = '\0';
+                    if (digest_hex[0] && strcmp(dh, digest_hex) != 0) {
+                        fprintf(stderr, "error: index digest %s differs from the first run's %s\n",
+                                dh, digest_hex);
+                        return 1;
+                    }
+                    memcpy(digest_hex, dh, sizeof dh);
+                }
                 char cmd[128];
                 snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
                 if (system(cmd) != 0)
@@ -348,7 +376,7 @@ int main(int argc, char **argv)
         qsort(rb, reps, sizeof *rb, cmp_d);
         qsort(ic, reps, sizeof *ic, cmp_d);
         qsort(rc, reps, sizeof *rc, cmp_d);
-        char a[64], b[64], c[64], d[32];
+        char a[64], b[64], c[64], d[32], e[40], f[40];
         snprintf(a, sizeof a, "%.0f / %.0f / %.0f", ib[0], ib[reps / 2], ib[reps - 1]);
         snprintf(b, sizeof b, "%.0f / %.0f / %.0f", it[0], it[reps / 2], it[reps - 1]);
         snprintf(c, sizeof c, "%.0f / %.0f / %.0f", rb[0], rb[reps / 2], rb[reps - 1]);
@@ -356,10 +384,13 @@ int main(int argc, char **argv)
             snprintf(d, sizeof d, "%.2f", ib[reps / 2] / rb[reps / 2]);
         else
             snprintf(d, sizeof d, "-");
-        printf("%-7d %-24s %-24s %-24s %-9s %-11.1f %.1f\n", win, a, b, c, d, ic[reps / 2],
-               rc[reps / 2]);
+        snprintf(e, sizeof e, "%.1f (%.1f)", ic[reps / 2], ic[0]);
+        snprintf(f, sizeof f, "%.1f (%.1f)", rc[reps / 2], rc[0]);
+        printf("%-7d %-24s %-24s %-24s %-9s %-13s %s\n", win, a, b, c, d, e, f);
         fflush(stdout);
     }
+    if (digest_hex[0])
+        printf("index digest (every window and rep): %s\n", digest_hex);
     for (size_t i = 0; i < nb; i++)
         free(bodies[i].s);
     free(bodies);
