@@ -6,9 +6,11 @@
  *
  * Flow: open the index read-only; when it holds incidents, prepare a trace job for all of
  * them (cli/trace_job.c: graph, seeds, labels, terminals: exactly the inputs `trace` would
- * use), else load the graph and labels alone; read the stored clustering (identity when the
- * index was never clustered); the text of every address id (one scan of the address records)
- * and the txid of every tx (one scan of the tx records); write all sections at once.
+ * use), else load the graph and labels alone (and the account chains' incidents); read the
+ * stored clustering (identity when the index was never clustered); the text of every address
+ * id (one scan of the address records) and the txid of every tx (one scan of the tx
+ * records); every indexed account chain (EVM) with its graph, assets, labels, terminals,
+ * clusters, incident rows and seeds (cli/trace_job_account.c); write all sections at once.
  * Exit codes: 0 ok, 1 I/O, 2 index damaged or a seed not in it, 129 usage.
  */
 #include <cjson/cJSON.h>
@@ -36,8 +38,11 @@ const char cmd_snapshot_usage[] =
     "Writes the Bitcoin index's analysis graph (dense ids, prefix-sum input and output\n"
     "arrays, spent-by links, values, times), the stored cluster ids, the labels, every\n"
     "imported incident with its resolved seeds and terminals, and the text of every address\n"
-    "and txid into one versioned, checksummed file that can be mapped into memory. Then\n"
-    "'trace --snapshot FILE', 'cluster --snapshot FILE' and 'report --snapshot FILE' read\n"
+    "and txid into one versioned, checksummed file that can be mapped into memory, and\n"
+    "every indexed account chain (Ethereum, other EVM chains: transfers with amounts,\n"
+    "assets, labels, terminals, clusters, incidents and seeds; an index may hold only\n"
+    "account chains). Then 'trace --snapshot FILE' and 'report --snapshot FILE' (all\n"
+    "chains) and 'cluster --snapshot FILE' (Bitcoin only) read\n"
     "only that file (never the index), any number of processes at once, with the same\n"
     "output as from the index. Run 'cluster', 'labels import' and 'incidents import' first:\n"
     "the snapshot holds what the index holds when it is written. Written through FILE.tmp\n"
@@ -174,9 +179,8 @@ int cmd_snapshot(ft_cli *cli, int argc, char **argv)
         return ft_cli_usage_error("snapshot", "--out FILE is required");
     double t0 = now_s();
     ft_store *st = NULL;
-    const ft_btc_params *net = NULL;
-    ft_query_chainrec crec;
-    if ((rc = ft_cli_btc_open(cli, &st, &net, &crec)) != 0)
+    const ft_btc_params *net = NULL; /* NULL: an index of account chains only */
+    if ((rc = ft_cli_trace_open(cli, &st, &net)) != 0)
         return rc;
     ft_err err;
     ft_err_clear(&err);
@@ -184,21 +188,37 @@ int cmd_snapshot(ft_cli *cli, int argc, char **argv)
     memset(&job, 0, sizeof job);
     ft_incident_set probe;
     memset(&probe, 0, sizeof probe);
-    ft_status s = ft_incidents_scan(st, FT_CHAIN_BTC, &probe, &err);
+    ft_status s = net ? ft_incidents_scan(st, FT_CHAIN_BTC, &probe, &err) : FT_OK;
     size_t n_rows = probe.n;
     ft_incident_set_release(&probe);
     if (s != FT_OK) {
         ft_store_close(st);
         return ft_cli_fail(s, &err);
     }
-    if (n_rows > 0) {
-        rc = ft_cli_trace_job_prepare(&job, st, net, cli->db_path, NULL);
+    /* no Bitcoin chain: an empty UTXO graph (address id 0 only) stands for it, the files
+     * sections are all there and empty, job_meta[7] says so */
+    static uint32_t zero_off[1];
+    if (!net) {
+        job.g.model = FT_GRAPH_UTXO;
+        job.g.chain = FT_CHAIN_BTC;
+        job.g.n_addr = 1;
+        job.g.in_off = zero_off;
+        job.g.out_off = zero_off;
+        job.g.borrowed = 1; /* static arrays: ft_graph_release frees nothing */
+        rc = ft_cli_trace_job_account_prepare(&job, st, NULL);
+    } else if (n_rows > 0) {
+        rc = ft_cli_trace_job_prepare(&job, st, net, cli->db_path, NULL); /* + account chains */
     } else {
         s = ft_graph_load_utxo(&job.g, st, FT_CHAIN_BTC, &err);
         if (s == FT_OK)
             s = ft_cli_labels_load(st, job.g.n_addr, &job.lab, &err);
         rc = s == FT_OK ? 0 : ft_cli_fail(s, &err);
+        if (rc == 0) /* the account chains' incidents (a bad seed fails as in `trace`) */
+            rc = ft_cli_trace_job_account_prepare(&job, st, NULL);
     }
+    ft_cli_acct_snap *acct = NULL;
+    if (rc == 0)
+        rc = ft_cli_acct_snap_build(&job, st, &acct);
     uint32_t na = job.g.n_addr;
     uint32_t *cl = NULL;
     uint64_t *addr_off = NULL, addr_len = 0, *ent_off = NULL;
@@ -258,11 +278,27 @@ int cmd_snapshot(ft_cli *cli, int argc, char **argv)
     if (rc == 0) {
         uint64_t gmeta[8], jmeta[8] = {FT_CLI_SNAP_FORMAT, (uint64_t)clustered,
                                        job.lab.n_labeled, job.lab.n_entities, job.set.n,
-                                       job.n_seeds, 0, 0};
-        ft_snapshot_input in[FT_SNAPSHOT_GRAPH_SECTIONS + 16];
+                                       job.n_seeds, ft_cli_acct_snap_chains(acct),
+                                       net ? 0u : 1u};
+        size_t n_acct = 0;
+        const ft_snapshot_input *ain = ft_cli_acct_snap_inputs(acct, &n_acct);
+        ft_snapshot_input *in = malloc((FT_SNAPSHOT_GRAPH_SECTIONS + 16 + n_acct) * sizeof *in);
+        if (!in) {
+            ft_cli_acct_snap_free(acct);
+            ft_cli_trace_job_release(&job);
+            free(cl);
+            free(addr_off);
+            free(addr_blob);
+            free(txid);
+            free(ent_off);
+            free(ent_blob);
+            free(rows);
+            free(seeds);
+            return ft_cli_error(1, "out of memory");
+        }
         size_t n = 0;
         ft_snapshot_graph_sections(&job.g, gmeta, in, &n);
-        const char *netname = net->name;
+        const char *netname = net ? net->name : "";
         in[n++] = (ft_snapshot_input){"job_meta", 8, 8, jmeta};
         in[n++] = (ft_snapshot_input){"net", 1, strlen(netname), netname};
         in[n++] = (ft_snapshot_input){"addr_text_off", 8, (uint64_t)na + 1, addr_off};
@@ -284,7 +320,10 @@ int cmd_snapshot(ft_cli *cli, int argc, char **argv)
             in[n++] = (ft_snapshot_input){"term_cat", 1, na, job.term_cat};
             in[n++] = (ft_snapshot_input){"term_ent", 4, na, job.term_ent};
         }
+        for (size_t i = 0; i < n_acct; i++)
+            in[n++] = ain[i];
         s = ft_snapshot_write(out, in, n, &err);
+        free(in);
         if (s != FT_OK)
             rc = ft_cli_fail(s, &err);
         struct stat sb;
@@ -304,13 +343,25 @@ int cmd_snapshot(ft_cli *cli, int argc, char **argv)
             ft_cli_json_num(o, "seeds", (double)job.n_seeds);
             cJSON_AddBoolToObject(o, "clustered", clustered);
             ft_cli_json_num(o, "graph_bytes", (double)ft_graph_bytes(&job.g));
+            cJSON_AddBoolToObject(o, "bitcoin", net != NULL);
+            ft_cli_json_num(o, "account_chains", (double)ft_cli_acct_snap_chains(acct));
+            ft_cli_json_num(o, "account_incidents",
+                            (double)ft_cli_trace_job_account_incidents(&job));
             rc = ft_cli_json_print(o);
         } else if (!cli->quiet) {
-            printf("wrote snapshot '%s': %u txs, %u outputs, %u addresses, %zu incidents "
-                   "(%zu seeds)%s; %llu bytes (%.1f per tx) in %.2f s\n",
-                   out, job.g.n_tx, job.g.n_out, na ? na - 1 : 0, job.n_inc, job.n_seeds,
-                   clustered ? "" : "; not clustered", (unsigned long long)file_bytes, per_tx,
-                   now_s() - t0);
+            char adesc[512];
+            ft_cli_acct_snap_describe(acct, adesc, sizeof adesc);
+            if (!net)
+                printf("wrote snapshot '%s': no bitcoin chain; account chains %s; %llu bytes in "
+                       "%.2f s\n",
+                       out, adesc[0] ? adesc : "none", (unsigned long long)file_bytes,
+                       now_s() - t0);
+            else
+                printf("wrote snapshot '%s': %u txs, %u outputs, %u addresses, %zu incidents "
+                       "(%zu seeds)%s%s%s; %llu bytes (%.1f per tx) in %.2f s\n",
+                       out, job.g.n_tx, job.g.n_out, na ? na - 1 : 0, job.n_inc, job.n_seeds,
+                       clustered ? "" : "; not clustered", adesc[0] ? "; account chains " : "",
+                       adesc, (unsigned long long)file_bytes, per_tx, now_s() - t0);
         }
     }
     free(cl);
@@ -321,6 +372,7 @@ int cmd_snapshot(ft_cli *cli, int argc, char **argv)
     free(ent_blob);
     free(rows);
     free(seeds);
+    ft_cli_acct_snap_free(acct);
     ft_cli_trace_job_release(&job);
     return rc;
 }

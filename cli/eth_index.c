@@ -13,8 +13,15 @@
  *      "transfers":[{kind,from,to,asset,value,symbol,decimals}]}  — the value movements in
  *      execution order (fee, external, internal, token); a failed tx lists only its fee.
  * address --json: {"chain","address","labels":[{entity,category,source}],
- *      "cluster":{"id","size","labels":[{entity,category}]}|null, "received","sent","balance","tx_count","first_seen","last_seen","exposure":[],
+ *      "cluster":{"id","size","labels":[{entity,category}]}|null, "received","sent","balance",
+ *      "tx_count","first_seen","last_seen",
+ *      "exposure":[{incident,model,amount,asset,symbol,decimals}],
  *      "tokens":[{asset,symbol,decimals,received,sent,balance}]}
+ * exposure: what the address received from each incident under each taint model, per asset,
+ *      as the last `fundtrace trace`/`report` of that incident stored it (engine/exposure: one
+ *      prefix scan by the 20 address bytes; incident id, model poison, haircut, fifo, then
+ *      asset, native first); asset "ETH" (the chain's symbol) or the token contract as in
+ *      `tx` transfers, amount in asset units as the tokens list; [] when nothing reached it.
  * Native amounts in asset units (18 decimals); token amounts in token units when the index's
  * token record knows the decimals (dataset or eth_call), else in base units with decimals
  * null. Addresses EIP-55.
@@ -38,9 +45,11 @@
 #include "engine/account.h"
 #include "engine/clusteraddr.h"
 #include "engine/clusterstore.h"
+#include "engine/exposure.h"
 #include "engine/hex.h"
 #include "engine/labels.h"
 #include "engine/timefmt.h"
+#include "heuristics/taint.h"
 
 #include "engine/banned.h"
 
@@ -562,6 +571,57 @@ static ft_status eth_cluster_get(ft_store *st, uint8_t chain, const uint8_t a[20
     return FT_OK;
 }
 
+/* The stored exposure rows of address a (engine/exposure.h) and the token record of each
+ * row's asset (*tok: exp->n entries, malloc()ed; zeroed for the native asset or a token the
+ * index has no record of). text: also *any_trace (some trace stored exposure on the chain)
+ * when the address has none, for the hint. A token key that is not 20 bytes is corrupt. */
+static ft_status eth_exposure_get(ft_store *st, uint8_t chain, const uint8_t a[20], int text,
+                                  ft_exposure_set *exp, ft_account_token **tok, int *any_trace,
+                                  ft_err *err)
+{
+    *tok = NULL;
+    *any_trace = 0;
+    ft_addr_key key;
+    memset(&key, 0, sizeof key);
+    key.len = 20;
+    memcpy(key.bytes, a, 20);
+    ft_status s = ft_exposure_get(st, chain, &key, exp, err);
+    if (s == FT_OK && text && exp->n == 0)
+        s = ft_exposure_any(st, chain, any_trace, err);
+    if (s != FT_OK)
+        return s;
+    *tok = calloc(exp->n ? exp->n : 1, sizeof **tok);
+    if (!*tok)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory for exposure");
+    for (size_t i = 0; i < exp->n; i++) {
+        const ft_addr_key *as = &exp->v[i].asset;
+        if (as->len == 0)
+            continue;
+        if (as->len != 20)
+            return ft_err_set(err, FT_ERR_CORRUPT,
+                              "index '%s': exposure row with a %u-byte token key",
+                              ft_store_path(st), (unsigned)as->len);
+        if (ft_account_token_get(st, chain, as->bytes, &(*tok)[i], NULL) != FT_OK)
+            memset(&(*tok)[i], 0, sizeof (*tok)[i]);
+    }
+    return FT_OK;
+}
+
+/* Amount and asset text of an exposure row: the native asset in its decimals, a token in its
+ * known decimals (else base units); asset the chain's symbol or the EIP-55 contract. */
+static void exposure_text(char *amt, char asset[FT_ETH_ADDR_STR_MAX], const ft_exposure_row *e,
+                          const ft_account_token *t, const ft_eth_params *p)
+{
+    ft_u256 u = ft_u256_from_u128(e->amount);
+    if (e->asset.len == 0) {
+        amount_text(amt, &u, 0, p);
+        snprintf(asset, FT_ETH_ADDR_STR_MAX, "%s", p->symbol);
+    } else {
+        token_amount_text(amt, &u, t);
+        ft_eth_address_format(asset, e->asset.bytes);
+    }
+}
+
 int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
 {
     uint8_t a[20];
@@ -603,12 +663,20 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
     memset(&ec, 0, sizeof ec);
     if (s == FT_OK)
         s = eth_cluster_get(st, p->chain_byte, a, &labels, &ec, &err);
+    ft_exposure_set exp; /* stored exposure (after `trace`) */
+    memset(&exp, 0, sizeof exp);
+    ft_account_token *xtok = NULL;
+    int any_trace = 0;
+    if (s == FT_OK && v.found)
+        s = eth_exposure_get(st, p->chain_byte, a, !cli->json, &exp, &xtok, &any_trace, &err);
     ft_store_close(st);
     if (s != FT_OK) {
         ft_account_addrview_release(&v);
         free(toks);
         free(ec.cl);
         ft_label_set_release(&labels);
+        ft_exposure_set_release(&exp);
+        free(xtok);
         return ft_cli_fail(s, &err);
     }
     char text[FT_ETH_ADDR_STR_MAX], amt[FT_U256_DEC_MAX + 1], asset[FT_ETH_ADDR_STR_MAX];
@@ -658,7 +726,20 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
             cJSON_AddNullToObject(j, "first_seen");
             cJSON_AddNullToObject(j, "last_seen");
         }
-        cJSON_AddArrayToObject(j, "exposure");
+        cJSON *xj = cJSON_AddArrayToObject(j, "exposure");
+        for (size_t i = 0; i < exp.n; i++) {
+            const ft_exposure_row *e = &exp.v[i];
+            cJSON *o = cJSON_CreateObject();
+            ft_cli_json_str(o, "incident", e->incident, 0);
+            ft_cli_json_str(o, "model", ft_taint_model_get(e->model)->name, 0);
+            exposure_text(amt, asset, e, &xtok[i], p);
+            ft_cli_json_str(o, "amount", amt, 0);
+            ft_cli_json_str(o, "asset", asset, 0);
+            json_asset_info(o, e->asset.len != 0, &xtok[i], p);
+            cJSON_AddItemToArray(xj, o);
+        }
+        ft_exposure_set_release(&exp);
+        free(xtok);
         cJSON *tj = cJSON_AddArrayToObject(j, "tokens");
         for (size_t i = 0; i < v.n_assets; i++) {
             const ft_account_asset_total *t = &v.assets[i];
@@ -706,6 +787,8 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
         printf("not seen in the index\n");
         ft_account_addrview_release(&v);
         free(toks);
+        ft_exposure_set_release(&exp);
+        free(xtok);
         return 0;
     }
     char iso[FT_TIME_ISO8601_MAX];
@@ -731,6 +814,24 @@ int ft_cli_eth_address(ft_cli *cli, const char *addr_s, const char *chain)
             printf("token     %s balance %s%s (base units%s%s)\n", asset, t->negative ? "-" : "",
                    amt, toks[i].has_symbol ? ", " : "", toks[i].has_symbol ? toks[i].symbol : "");
     }
+    if (!exp.n)
+        printf("exposure  none%s\n", any_trace ? "" : " (no trace stored: run 'fundtrace trace')");
+    for (size_t i = 0; i < exp.n; i++) { /* as Bitcoin's: incident, model: amount asset */
+        const ft_exposure_row *e = &exp.v[i];
+        const ft_account_token *t = &xtok[i];
+        exposure_text(amt, asset, e, t, p);
+        printf("%s%s, %s: %s ", i ? "          " : "exposure  ", e->incident,
+               ft_taint_model_get(e->model)->name, amt);
+        if (e->asset.len == 0)
+            printf("%s\n", asset);
+        else if (t->has_decimals)
+            printf("%s %s\n", t->has_symbol ? t->symbol : "(no symbol)", asset);
+        else
+            printf("%s (base units%s%s)\n", asset, t->has_symbol ? ", " : "",
+                   t->has_symbol ? t->symbol : "");
+    }
+    ft_exposure_set_release(&exp);
+    free(xtok);
     ft_account_addrview_release(&v);
     free(toks);
     return 0;

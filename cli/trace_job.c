@@ -1092,15 +1092,32 @@ int ft_cli_trace_job_store_exposure(const ft_cli_trace_job *job)
         items[k].amount = x->amount;
         k++;
     }
+    /* the EVM chains' rows (cli/trace_job_account.c) go into the same batch: a run replaces
+     * the exposure of all its incidents, Bitcoin and account chains, or of none */
+    ft_exposure_part *acct = NULL, *parts = NULL;
+    size_t n_acct = 0;
+    if (s == FT_OK)
+        s = ft_cli_trace_job_account_exposure(job, &acct, &n_acct, &err);
+    if (s == FT_OK && !(parts = calloc(n_acct + 1, sizeof *parts)))
+        s = ft_err_set(&err, FT_ERR_NOMEM, "out of memory storing exposure");
     if (s == FT_OK) {
         ft_exposure_run run;
         memset(&run, 0, sizeof run);
         run.models = job->opts.models;
         run.max_hops = job->opts.max_hops;
         run.min_value = job->opts.min_value;
-        s = ft_exposure_replace(job->st, FT_CHAIN_BTC, job->names, job->n_inc, &run, items, k,
-                                &err);
+        parts[0].chain = FT_CHAIN_BTC;
+        parts[0].names = job->names;
+        parts[0].n_names = job->n_inc;
+        parts[0].run = &run;
+        parts[0].items = items;
+        parts[0].n_items = k;
+        if (n_acct)
+            memcpy(parts + 1, acct, n_acct * sizeof *parts);
+        s = ft_exposure_replace_parts(job->st, parts, n_acct + 1, &err);
     }
+    free(parts);
+    ft_cli_trace_job_account_exposure_free(acct, n_acct);
     free(items);
     return s == FT_OK ? 0 : ft_cli_fail(s, &err);
 }

@@ -117,7 +117,8 @@ int ft_cli_trace_job_write(const ft_cli_trace_job *job, const char *dir);
 /* Stores the run's per-address exposure (job->res.exposure: run with job->opts.exposure = 1)
  * in the index job->st, which must be open: for every incident of the job its old exposure
  * rows are replaced by the new ones in one atomic batch (engine/exposure.h), so a re-run
- * replaces and never duplicates. Returns 0 or an exit code (message printed). */
+ * replaces and never duplicates. The account chains' incidents (job->acct) are in that same
+ * batch. Returns 0 or an exit code (message printed). */
 int ft_cli_trace_job_store_exposure(const ft_cli_trace_job *job);
 
 void ft_cli_trace_job_release(ft_cli_trace_job *job);
@@ -161,5 +162,15 @@ typedef ft_status (*ft_cli_acct_report_fn)(void *ctx, const ft_report_input *in,
 int ft_cli_trace_job_account_report(const ft_cli_trace_job *job, ft_cli_acct_report_fn fn,
                                     void *ctx);
 void ft_cli_trace_job_account_release(ft_cli_trace_job *job);
+/* The per-address exposure of the account incidents (run with opts.exposure): one
+ * engine/exposure.h part per EVM chain with incidents (address key = the 20 address bytes,
+ * token rows keyed by their contract), for ft_cli_trace_job_store_exposure to write in the
+ * batch of the Bitcoin rows. *parts is malloc()ed (NULL, 0 when there are none); free it with
+ * ft_cli_trace_job_account_exposure_free. FT_OK or an error (nothing allocated). */
+struct ft_exposure_part;
+ft_status ft_cli_trace_job_account_exposure(const ft_cli_trace_job *job,
+                                            struct ft_exposure_part **parts, size_t *n_parts,
+                                            ft_err *err) FT_WARN_UNUSED;
+void ft_cli_trace_job_account_exposure_free(struct ft_exposure_part *parts, size_t n_parts);
 
 #endif

@@ -18,6 +18,12 @@
  * then the run. A seed not in the index is bad input (exit 2).
  * Output order: after the Bitcoin rows, chains by chain byte, incidents by id, models
  * poison, haircut, fifo, assets by id; flows by amount descending then address text.
+ * Exposure (what `fundtrace address 0x…` shows): the tracer's per-(address, asset) rows as one
+ * engine/exposure part per chain — address key = the 20 address bytes (as for labels), a
+ * token row keyed by its 20-byte contract, the native asset by none — which
+ * ft_cli_trace_job_store_exposure writes in the same batch as the Bitcoin rows.
+ * Snapshot (last section of the file): every indexed chain's job inputs written as sections of
+ * the HPC snapshot and read back into the same acct_chain a prepare from the index makes.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,15 +34,19 @@
 #include "chains/ethereum/params.h"
 #include "cli/cli.h"
 #include "cli/trace_job.h"
+#include "cli/trace_snapshot.h"
 #include "engine/account.h"
 #include "engine/clusterstore.h"
 #include "engine/csv.h"
+#include "engine/exposure.h"
 #include "engine/hex.h"
 #include "engine/incidents.h"
 #include "engine/keys.h"
 #include "engine/labels.h"
 #include "engine/prices.h"
 #include "engine/query.h"
+#include "engine/reader.h"
+#include "engine/snapshot.h"
 #include "engine/timefmt.h"
 #include "engine/trace_account.h"
 #include "engine/u256.h"
@@ -64,8 +74,14 @@ typedef struct acct_chain {
     const char **asset_price; /* g.n_asset: assets[i].price or NULL (trace opts) */
     unsigned *asset_dec;      /* g.n_asset: assets[i].decimals */
     ft_trace_account_result res;
+    ft_u128 min_value; /* the run's --min-value in native base units (exposure run records) */
     size_t *flow_order;
     char (*flow_addr)[FT_CLI_ADDR_TEXT_MAX];
+    /* from a snapshot (see "snapshot" below): the graph (g.borrowed), term_cat, term_ent and
+     * cluster point into the mapping (not freed); cluster: the stored cluster ids for the
+     * report (NULL from the index: read from the store) */
+    int borrowed;
+    const uint32_t *cluster;
 } acct_chain;
 
 struct ft_cli_trace_acct {
@@ -75,6 +91,11 @@ struct ft_cli_trace_acct {
 
 static void chain_release(acct_chain *c)
 {
+    if (c->borrowed) { /* inside a snapshot mapping */
+        c->term_cat = NULL;
+        c->term_ent = NULL;
+        c->cluster = NULL;
+    }
     ft_incident_set_release(&c->set);
     free(c->names);
     ft_graph_release(&c->g);
@@ -432,6 +453,7 @@ int ft_cli_trace_job_account_run(ft_cli_trace_job *job)
         o.min_value = (ft_u128)job->opts.min_value;
         for (unsigned d = 8; d < c->p->decimals; d++)
             o.min_value *= 10;
+        c->min_value = o.min_value;
         o.paths = job->opts.paths;
         o.exposure = job->opts.exposure; /* report's overlaps */
         if (job->prices) {
@@ -962,16 +984,551 @@ int ft_cli_trace_job_account_report(const ft_cli_trace_job *job, ft_cli_acct_rep
         ft_status s = FT_OK;
         if (job->st)
             s = ft_clusterstore_load(job->st, c->p->chain_byte, c->g.n_addr, &cl, &err);
+        const uint32_t *ucl = cl ? cl : c->cluster; /* a snapshot's stored cluster ids */
         for (uint32_t a = 0; a < c->g.n_asset && s == FT_OK; a++) {
             int used = 0;
             for (size_t i = 0; i < c->res.n_summary && !used; i++)
                 used = c->res.summary[i].asset == a;
             if (used)
-                s = report_part(job, c, cl, a, fn, fctx, &err);
+                s = report_part(job, c, ucl, a, fn, fctx, &err);
         }
         free(cl);
         if (s != FT_OK)
             return ft_cli_fail(s, &err);
     }
+    return 0;
+}
+
+/* ---- exposure (cli/trace_job.c stores it) ------------------------------------------------ */
+
+void ft_cli_trace_job_account_exposure_free(struct ft_exposure_part *parts, size_t n_parts)
+{
+    for (size_t i = 0; parts && i < n_parts; i++) {
+        free((void *)parts[i].items);
+        free((void *)parts[i].assets);
+        free((void *)parts[i].run);
+    }
+    free(parts);
+}
+
+/* One chain's part: items from c->res.exposure (sorted by asset, address, incident, model:
+ * no two alike), graph asset k > 0 as part asset k (its contract). */
+static ft_status exposure_part(const ft_cli_trace_job *job, const acct_chain *c,
+                               ft_exposure_part *p, ft_err *err)
+{
+    const ft_trace_account_result *r = &c->res;
+    ft_exposure_item *items = calloc(r->n_exposure ? r->n_exposure : 1, sizeof *items);
+    uint32_t n_tok = c->g.n_asset > 1 ? c->g.n_asset - 1 : 0;
+    ft_addr_key *assets = calloc(n_tok ? n_tok : 1, sizeof *assets);
+    ft_exposure_run *run = calloc(1, sizeof *run);
+    p->chain = c->p->chain_byte;
+    p->items = items;
+    p->assets = assets;
+    p->run = run;
+    if (!items || !assets || !run)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory storing %s exposure", c->p->name);
+    for (uint32_t k = 0; k < n_tok; k++) {
+        assets[k].len = 20;
+        memcpy(assets[k].bytes, c->g.asset_addr[k + 1], 20);
+    }
+    p->n_assets = n_tok;
+    p->names = c->names;
+    p->n_names = c->n_inc;
+    run->models = job->opts.models;
+    run->max_hops = job->opts.max_hops;
+    run->min_value = c->min_value;
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_exposure; i++) {
+        const ft_trace_account_exposure *x = &r->exposure[i];
+        if (x->addr == 0 || x->addr >= c->g.n_addr || x->amount == 0)
+            continue; /* no recipient (a burn): nothing to show */
+        if (x->asset >= c->g.n_asset)
+            return ft_err_set(err, FT_ERR_STATE, "%s exposure row of asset %u outside the graph",
+                              c->p->name, x->asset);
+        ft_exposure_item *y = &items[n++];
+        y->addr.len = 20;
+        memcpy(y->addr.bytes, c->g.addr_bytes[x->addr], 20);
+        y->incident = x->incident;
+        y->model = (uint8_t)x->model;
+        y->asset = x->asset; /* 0 native; k: assets[k - 1] = the graph's asset k */
+        y->amount = x->amount;
+    }
+    p->n_items = n;
+    return FT_OK;
+}
+
+ft_status ft_cli_trace_job_account_exposure(const ft_cli_trace_job *job,
+                                            struct ft_exposure_part **parts, size_t *n_parts,
+                                            ft_err *err)
+{
+    *parts = NULL;
+    *n_parts = 0;
+    size_t n = 0;
+    for (size_t k = 0; job->acct && k < job->acct->n; k++)
+        n += job->acct->c[k].n_inc > 0;
+    if (n == 0)
+        return FT_OK;
+    ft_exposure_part *v = calloc(n, sizeof *v);
+    if (!v)
+        return ft_err_set(err, FT_ERR_NOMEM, "out of memory storing exposure");
+    size_t m = 0;
+    ft_status s = FT_OK;
+    for (size_t k = 0; k < job->acct->n && s == FT_OK; k++) {
+        const acct_chain *c = &job->acct->c[k];
+        if (c->n_inc == 0)
+            continue;
+        s = exposure_part(job, c, &v[m++], err);
+    }
+    if (s != FT_OK) {
+        ft_cli_trace_job_account_exposure_free(v, m);
+        return s;
+    }
+    *parts = v;
+    *n_parts = m;
+    return FT_OK;
+}
+
+/* ---- snapshot (cli/cmd_snapshot.c writes, cli/trace_snapshot.c reads) -----------------------
+ * Every indexed EVM chain goes into the snapshot with what its part of a trace job holds
+ * after prepare (cli/trace_snapshot.h lists the sections): the graph (engine/snapshot.c),
+ * the assets as chain_assets made them, the incident rows and their resolved seeds, labels,
+ * terminals and the stored cluster ids. Read back, the job's account part is the one
+ * prepare makes from the index (same rows, seeds, assets, graph arrays), so the run and the
+ * files are byte-identical. Big arrays stay in the mapping (borrowed); rows, names, assets
+ * and seeds are copied. Everything read is checked before use: ids against the graph's
+ * counts, seed amounts against their transfer, text fields NUL-terminated. */
+
+#define SNAP_ACCT_FORMAT 1u
+#define SNAP_ASSET_BYTES 128u
+#define SNAP_ASSET_NAME 80u  /* name[80] at 0 */
+#define SNAP_ASSET_DEC 80u   /* decimals u32 */
+#define SNAP_ASSET_PRICE 84u /* price[44] */
+#define SNAP_SEED_BYTES 24u
+#define SNAP_CHAIN_EXTRA 12u /* sections beside the graph's, per chain */
+_Static_assert(sizeof(((acct_asset *)0)->name) <= SNAP_ASSET_NAME, "asset name record");
+_Static_assert(SNAP_ASSET_PRICE + sizeof(((acct_asset *)0)->price) <= SNAP_ASSET_BYTES,
+               "asset price record");
+
+typedef struct snap_chain {
+    ft_snapshot_account_buf gbuf;
+    char name[SNAP_CHAIN_EXTRA][FT_SNAPSHOT_NAME_MAX];
+    uint64_t meta[8];
+    uint8_t *rows, *seeds, *assets;
+    uint64_t *ent_off;
+    char *ent_blob;
+    uint32_t *cluster;
+} snap_chain;
+
+struct ft_cli_acct_snap {
+    snap_chain *c;
+    size_t n;
+    uint8_t *chains;
+    ft_snapshot_input *in;
+    size_t n_in;
+    char summary[512];
+};
+
+void ft_cli_acct_snap_free(ft_cli_acct_snap *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; a->c && i < a->n; i++) {
+        free(a->c[i].rows);
+        free(a->c[i].seeds);
+        free(a->c[i].assets);
+        free(a->c[i].ent_off);
+        free(a->c[i].ent_blob);
+        free(a->c[i].cluster);
+    }
+    free(a->c);
+    free(a->chains);
+    free(a->in);
+    free(a);
+}
+
+const ft_snapshot_input *ft_cli_acct_snap_inputs(const ft_cli_acct_snap *a, size_t *n)
+{
+    *n = a ? a->n_in : 0;
+    return a ? a->in : NULL;
+}
+
+size_t ft_cli_acct_snap_chains(const ft_cli_acct_snap *a)
+{
+    return a ? a->n : 0;
+}
+
+void ft_cli_acct_snap_describe(const ft_cli_acct_snap *a, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", a ? a->summary : "");
+}
+
+static void snap_name(char out[FT_SNAPSHOT_NAME_MAX], uint8_t chain, const char *what)
+{
+    ft_snapshot_account_name(out, chain, what);
+}
+
+/* Loads an indexed chain that has no incident (prepare skipped it). 0: loaded, 1: the chain
+ * is not indexed, else an exit code (message printed). */
+static int snap_load_chain(acct_chain *c, ft_store *st)
+{
+    ft_err err;
+    ft_err_clear(&err);
+    ft_account_chainrec ar;
+    ft_status s = ft_account_chain_get(st, c->p->chain_byte, &ar, &err);
+    if (s == FT_ERR_NOTFOUND || (s == FT_OK && !ar.has_tip))
+        return 1;
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    s = ft_graph_load_account(&c->g, st, c->p->chain_byte, &err);
+    if (s == FT_ERR_NOTFOUND)
+        return 1;
+    if (s == FT_OK)
+        s = chain_assets(st, c, &err);
+    if (s == FT_OK)
+        s = chain_terminals(st, c, &err);
+    return s == FT_OK ? 0 : ft_cli_fail(s, &err);
+}
+
+/* The sections of chain c into sc and a->in. 0 or an exit code. */
+static int snap_encode_chain(ft_cli_acct_snap *a, snap_chain *sc, const acct_chain *c,
+                             ft_store *st)
+{
+    ft_err err;
+    ft_err_clear(&err);
+    uint8_t b = c->p->chain_byte;
+    const ft_graph *g = &c->g;
+    ft_clusterstore_run run;
+    ft_status s = ft_clusterstore_run_get(st, b, &run, &err);
+    int clustered = s == FT_OK;
+    if (s == FT_ERR_NOTFOUND)
+        s = FT_OK;
+    if (s == FT_OK)
+        s = ft_clusterstore_load(st, b, g->n_addr, &sc->cluster, &err);
+    if (s != FT_OK)
+        return ft_cli_fail(s, &err);
+    const ft_cli_labels *lab = &c->lab;
+    int has_lab = lab->addr_entity && lab->n_entities;
+    sc->rows = malloc(c->set.n * FT_CLI_SNAP_ROW_BYTES + 1);
+    sc->seeds = calloc(c->n_seeds + 1, SNAP_SEED_BYTES);
+    sc->assets = calloc((size_t)g->n_asset + 1, SNAP_ASSET_BYTES);
+    if (!sc->rows || !sc->seeds || !sc->assets)
+        return ft_cli_error(1, "out of memory");
+    for (size_t i = 0; i < c->set.n; i++)
+        ft_cli_snap_row_encode(sc->rows + i * FT_CLI_SNAP_ROW_BYTES, &c->set.v[i]);
+    for (size_t i = 0; i < c->n_seeds; i++) {
+        uint8_t *r = sc->seeds + i * SNAP_SEED_BYTES;
+        ft_put_u32le(r, c->seeds[i].incident);
+        ft_put_u32le(r + 4, c->seeds[i].xfer);
+        ft_put_u64le(r + 8, (uint64_t)c->seeds[i].amount);
+        ft_put_u64le(r + 16, (uint64_t)(c->seeds[i].amount >> 64));
+    }
+    for (uint32_t i = 0; i < g->n_asset; i++) {
+        uint8_t *r = sc->assets + (size_t)i * SNAP_ASSET_BYTES;
+        memcpy(r, c->assets[i].name, strnlen(c->assets[i].name, sizeof c->assets[i].name - 1));
+        ft_put_u32le(r + SNAP_ASSET_DEC, c->assets[i].decimals);
+        memcpy(r + SNAP_ASSET_PRICE, c->assets[i].price,
+               strnlen(c->assets[i].price, sizeof c->assets[i].price - 1));
+    }
+    if (has_lab) {
+        size_t total = 0;
+        for (uint32_t e = 0; e < lab->n_entities; e++)
+            total += strlen(lab->entity_name[e]);
+        sc->ent_off = malloc(((size_t)lab->n_entities + 1) * sizeof *sc->ent_off);
+        sc->ent_blob = malloc(total + 1);
+        if (!sc->ent_off || !sc->ent_blob)
+            return ft_cli_error(1, "out of memory");
+        uint64_t at = 0;
+        for (uint32_t e = 0; e < lab->n_entities; e++) {
+            sc->ent_off[e] = at;
+            size_t n = strlen(lab->entity_name[e]);
+            memcpy(sc->ent_blob + at, lab->entity_name[e], n);
+            at += n;
+        }
+        sc->ent_off[lab->n_entities] = at;
+    }
+    sc->meta[0] = SNAP_ACCT_FORMAT;
+    sc->meta[1] = c->set.n;
+    sc->meta[2] = c->n_seeds;
+    sc->meta[3] = has_lab ? lab->n_entities : 0;
+    sc->meta[4] = (uint64_t)has_lab;
+    sc->meta[5] = (uint64_t)clustered;
+    ft_snapshot_account_sections(g, &sc->gbuf, a->in, &a->n_in);
+    static const char *const what[SNAP_CHAIN_EXTRA] = {
+        "job",        "inc_rows",       "seeds",    "assets",   "term_cat",
+        "term_ent",   "cluster",        "lab_addr_entity", "lab_entity_cat",
+        "lab_entity_name_off", "lab_entity_name", ""};
+    for (size_t i = 0; i + 1 < SNAP_CHAIN_EXTRA; i++)
+        snap_name(sc->name[i], b, what[i]);
+    uint32_t na = g->n_addr;
+    a->in[a->n_in++] = (ft_snapshot_input){sc->name[0], 8, 8, sc->meta};
+    a->in[a->n_in++] = (ft_snapshot_input){sc->name[1], FT_CLI_SNAP_ROW_BYTES, c->set.n, sc->rows};
+    a->in[a->n_in++] = (ft_snapshot_input){sc->name[2], SNAP_SEED_BYTES, c->n_seeds, sc->seeds};
+    a->in[a->n_in++] = (ft_snapshot_input){sc->name[3], SNAP_ASSET_BYTES, g->n_asset, sc->assets};
+    a->in[a->n_in++] = (ft_snapshot_input){sc->name[4], 1, na, c->term_cat};
+    a->in[a->n_in++] = (ft_snapshot_input){sc->name[5], 4, na, c->term_ent};
+    a->in[a->n_in++] = (ft_snapshot_input){sc->name[6], 4, na, sc->cluster};
+    if (has_lab) {
+        a->in[a->n_in++] = (ft_snapshot_input){sc->name[7], 4, na, lab->addr_entity};
+        a->in[a->n_in++] = (ft_snapshot_input){sc->name[8], 1, lab->n_entities, lab->entity_cat};
+        a->in[a->n_in++] = (ft_snapshot_input){sc->name[9], 8, (uint64_t)lab->n_entities + 1,
+                                               sc->ent_off};
+        a->in[a->n_in++] = (ft_snapshot_input){sc->name[10], 1, sc->ent_off[lab->n_entities],
+                                               sc->ent_blob};
+    }
+    return 0;
+}
+
+int ft_cli_acct_snap_build(ft_cli_trace_job *job, ft_store *st, ft_cli_acct_snap **out)
+{
+    *out = NULL;
+    if (!job->acct) {
+        int code = ft_cli_trace_job_account_prepare(job, st, NULL);
+        if (code)
+            return code;
+    }
+    size_t n = job->acct->n;
+    ft_cli_acct_snap *a = calloc(1, sizeof *a);
+    if (!a)
+        return ft_cli_error(1, "out of memory");
+    a->c = calloc(n ? n : 1, sizeof *a->c);
+    a->chains = malloc(n ? n : 1);
+    a->in = malloc((n * (FT_SNAPSHOT_ACCOUNT_SECTIONS + SNAP_CHAIN_EXTRA) + 1) * sizeof *a->in);
+    if (!a->c || !a->chains || !a->in) {
+        ft_cli_acct_snap_free(a);
+        return ft_cli_error(1, "out of memory");
+    }
+    /* the chain list first: acct_chains, then each chain's sections */
+    a->in[a->n_in++] = (ft_snapshot_input){"acct_chains", 1, 0, a->chains};
+    size_t used = 0;
+    for (size_t k = 0; k < n; k++) {
+        acct_chain *c = &job->acct->c[k];
+        if (c->g.n_addr == 0) { /* no incident: not loaded by prepare */
+            int code = snap_load_chain(c, st);
+            if (code == 1)
+                continue;
+            if (code) {
+                ft_cli_acct_snap_free(a);
+                return code;
+            }
+        }
+        int code = snap_encode_chain(a, &a->c[a->n], c, st);
+        a->n++; /* its buffers are freed with a, whatever happened */
+        if (code) {
+            ft_cli_acct_snap_free(a);
+            return code;
+        }
+        a->chains[a->n - 1] = c->p->chain_byte;
+        used += (size_t)snprintf(a->summary + used, used < sizeof a->summary
+                                                        ? sizeof a->summary - used : 0,
+                                 "%s%s: %u transfers, %zu incidents (%zu seeds)",
+                                 a->n > 1 ? ", " : "", c->p->name, c->g.n_xfer, c->n_inc,
+                                 c->n_seeds);
+        if (used >= sizeof a->summary)
+            used = sizeof a->summary - 1;
+    }
+    a->in[0].count = a->n;
+    *out = a;
+    return 0;
+}
+
+/* Reading one chain back. */
+
+static int snap_chain_bad(const ft_snapshot *s, uint8_t b, const char *what)
+{
+    return ft_cli_error(2, "snapshot '%s': account chain %u: %s", s->path, (unsigned)b, what);
+}
+
+static int snap_find(const ft_snapshot *s, uint8_t b, const char *what, uint32_t size,
+                     uint64_t count, const void **p, uint64_t *n)
+{
+    char name[FT_SNAPSHOT_NAME_MAX];
+    snap_name(name, b, what);
+    ft_err err;
+    ft_err_clear(&err);
+    ft_status st = ft_snapshot_find(s, name, size, count, p, n, &err);
+    if (st == FT_OK)
+        return 0;
+    return ft_cli_error(st == FT_ERR_NOMEM ? 1 : 2, "%s", err.msg);
+}
+
+static int chain_from_snapshot(acct_chain *c, const ft_snapshot *s, const char *incident)
+{
+    uint8_t b = c->p->chain_byte;
+    const void *p;
+    int rc;
+    if ((rc = snap_find(s, b, "job", 8, 8, &p, NULL)) != 0)
+        return rc;
+    uint64_t m[8];
+    for (int i = 0; i < 8; i++)
+        m[i] = ft_get_u64le((const uint8_t *)p + 8 * i);
+    if (m[0] != SNAP_ACCT_FORMAT || m[1] > UINT32_MAX || m[2] > UINT32_MAX ||
+        m[3] > UINT32_MAX - 1 || m[4] > 1)
+        return snap_chain_bad(s, b, "bad job meta");
+    size_t n_rows = (size_t)m[1], n_seeds = (size_t)m[2];
+    const void *rows_p, *seeds_p;
+    if ((rc = snap_find(s, b, "inc_rows", FT_CLI_SNAP_ROW_BYTES, n_rows, &rows_p, NULL)) != 0 ||
+        (rc = snap_find(s, b, "seeds", SNAP_SEED_BYTES, n_seeds, &seeds_p, NULL)) != 0)
+        return rc;
+    /* rows: grouped by incident (adjacent in store order), the selected ones kept */
+    c->set.v = malloc((n_rows ? n_rows : 1) * sizeof *c->set.v);
+    c->names = malloc((n_rows ? n_rows : 1) * sizeof *c->names);
+    uint32_t *local = malloc((n_rows ? n_rows : 1) * sizeof *local);
+    if (!c->set.v || !c->names || !local) {
+        free(local);
+        return ft_cli_error(1, "out of memory");
+    }
+    c->set.cap = n_rows;
+    size_t n_groups = 0;
+    char prev[FT_INCIDENT_NAME_MAX] = "";
+    for (size_t i = 0; i < n_rows; i++) {
+        ft_incident_row x;
+        if (!ft_cli_snap_row_decode(&x, (const uint8_t *)rows_p + i * FT_CLI_SNAP_ROW_BYTES) ||
+            x.chain != b) {
+            free(local);
+            return snap_chain_bad(s, b, "incident row malformed");
+        }
+        int new_group = i == 0 || strcmp(prev, x.incident) != 0;
+        snprintf(prev, sizeof prev, "%s", x.incident);
+        if (new_group)
+            local[n_groups++] = FT_GRAPH_NONE;
+        if (incident && strcmp(x.incident, incident) != 0)
+            continue;
+        c->set.v[c->set.n] = x;
+        if (new_group)
+            local[n_groups - 1] = (uint32_t)c->n_inc++;
+        c->set.n++;
+    }
+    /* names point into the kept rows: the first row of each selected group */
+    for (size_t i = 0, k = 0; i < c->set.n; i++)
+        if (k == 0 || strcmp(c->names[k - 1], c->set.v[i].incident) != 0)
+            c->names[k++] = c->set.v[i].incident;
+    if (c->n_inc == 0) { /* nothing selected: the graph is never read (nor verified) */
+        free(local);
+        return 0;
+    }
+    ft_err err;
+    ft_err_clear(&err);
+    ft_status st = ft_snapshot_account_graph(s, b, &c->g, &err);
+    if (st != FT_OK) {
+        free(local);
+        return st == FT_ERR_NOMEM ? ft_cli_error(1, "%s", err.msg)
+                                  : ft_cli_error(2, "%s", err.msg);
+    }
+    const ft_graph *g = &c->g;
+    uint32_t na = g->n_addr;
+    c->borrowed = 1;
+    /* seeds of the selected incidents, renumbered */
+    c->seeds = malloc((n_seeds ? n_seeds : 1) * sizeof *c->seeds);
+    if (!c->seeds) {
+        free(local);
+        return ft_cli_error(1, "out of memory");
+    }
+    c->cap_seeds = n_seeds ? n_seeds : 1;
+    for (size_t i = 0; i < n_seeds; i++) {
+        const uint8_t *r = (const uint8_t *)seeds_p + i * SNAP_SEED_BYTES;
+        uint32_t inc = ft_get_u32le(r), x = ft_get_u32le(r + 4);
+        ft_u128 amount = (ft_u128)ft_get_u64le(r + 8) | (ft_u128)ft_get_u64le(r + 16) << 64;
+        if (inc >= n_groups || x >= g->n_xfer || amount > g->xfer_amount[x]) {
+            free(local);
+            return snap_chain_bad(s, b, "seed out of range");
+        }
+        if (local[inc] == FT_GRAPH_NONE)
+            continue;
+        c->seeds[c->n_seeds].incident = local[inc];
+        c->seeds[c->n_seeds].xfer = x;
+        c->seeds[c->n_seeds].amount = amount;
+        c->n_seeds++;
+    }
+    free(local);
+    /* assets */
+    const void *as_p;
+    if ((rc = snap_find(s, b, "assets", SNAP_ASSET_BYTES, g->n_asset, &as_p, NULL)) != 0)
+        return rc;
+    c->assets = calloc(g->n_asset, sizeof *c->assets);
+    if (!c->assets)
+        return ft_cli_error(1, "out of memory");
+    for (uint32_t i = 0; i < g->n_asset; i++) {
+        const uint8_t *r = (const uint8_t *)as_p + (size_t)i * SNAP_ASSET_BYTES;
+        acct_asset *x = &c->assets[i];
+        const uint8_t *zn = memchr(r, 0, sizeof x->name);
+        const uint8_t *zp = memchr(r + SNAP_ASSET_PRICE, 0, sizeof x->price);
+        x->decimals = ft_get_u32le(r + SNAP_ASSET_DEC);
+        if (!zn || zn == r || !zp || x->decimals > 77)
+            return snap_chain_bad(s, b, "asset record malformed");
+        memcpy(x->name, r, (size_t)(zn - r) + 1);
+        memcpy(x->price, r + SNAP_ASSET_PRICE, (size_t)(zp - (r + SNAP_ASSET_PRICE)) + 1);
+    }
+    /* labels (copied), terminals and cluster ids (borrowed) */
+    char prefix[FT_SNAPSHOT_NAME_MAX];
+    snprintf(prefix, sizeof prefix, "acct%u_", (unsigned)b);
+    if (m[4] && (rc = ft_cli_snap_labels_prefix(s, prefix, na, &c->lab)) != 0)
+        return rc;
+    if (c->lab.n_entities != m[3])
+        return snap_chain_bad(s, b, "label entities do not match its job meta");
+    const void *cat_p, *ent_p, *cl_p;
+    if ((rc = snap_find(s, b, "term_cat", 1, na, &cat_p, NULL)) != 0 ||
+        (rc = snap_find(s, b, "term_ent", 4, na, &ent_p, NULL)) != 0 ||
+        (rc = snap_find(s, b, "cluster", 4, na, &cl_p, NULL)) != 0)
+        return rc;
+    c->term_cat = (uint8_t *)cat_p; /* read-only mapping; borrowed is set: never freed */
+    c->term_ent = (uint32_t *)ent_p;
+    c->cluster = cl_p;
+    int64_t bad = 0;
+    uint32_t n_ent = c->lab.n_entities;
+#pragma omp parallel for schedule(static) reduction(+ : bad)
+    for (int64_t x = 0; x < (int64_t)na; x++)
+        bad += (c->term_cat[x] != FT_CAT_NONE && c->term_cat[x] >= FT_CAT_COUNT) ||
+               (c->term_ent[x] != FT_GRAPH_NONE && c->term_ent[x] >= n_ent) ||
+               c->cluster[x] >= na;
+    if (bad)
+        return snap_chain_bad(s, b, "terminals or cluster ids out of range");
+    return 0;
+}
+
+int ft_cli_trace_job_account_from_snapshot(ft_cli_trace_job *job, const ft_snapshot *s,
+                                           uint64_t n_chains, const char *incident)
+{
+    ft_cli_trace_job_account_release(job);
+    job->acct = calloc(1, sizeof *job->acct);
+    if (!job->acct)
+        return ft_cli_error(1, "out of memory");
+    const void *p = NULL;
+    uint64_t n = 0;
+    ft_err err;
+    ft_err_clear(&err);
+    ft_status st = ft_snapshot_find(s, "acct_chains", 1, FT_SNAPSHOT_ANY, &p, &n, &err);
+    if (st != FT_OK)
+        return ft_cli_error(st == FT_ERR_NOMEM ? 1 : 2, "%s", err.msg);
+    if (n != n_chains || n > 256)
+        return ft_cli_error(2, "snapshot '%s': %llu account chains listed, the job meta says %llu",
+                            s->path, (unsigned long long)n, (unsigned long long)n_chains);
+    const uint8_t *list = p;
+    for (uint64_t i = 0; i < n; i++)
+        if ((i > 0 && list[i] <= list[i - 1]) || !ft_eth_params_by_chain_byte(list[i]))
+            return ft_cli_error(2, "snapshot '%s': unknown or repeated account chain %u",
+                                s->path, (unsigned)list[i]);
+    /* one slot per known chain in chain-byte order, as prepare makes them (flow.dot names
+     * its nodes by slot); the chains of the file filled, the others left without incidents */
+    unsigned n_params = 0;
+    while (ft_eth_params_at(n_params))
+        n_params++;
+    job->acct->c = calloc(n_params ? n_params : 1, sizeof *job->acct->c);
+    if (!job->acct->c)
+        return ft_cli_error(1, "out of memory");
+    uint64_t next = 0;
+    for (unsigned b = 0; b < 256; b++)
+        for (unsigned i = 0; i < n_params; i++) {
+            const ft_eth_params *ep = ft_eth_params_at(i);
+            if (ep->chain_byte != b)
+                continue;
+            acct_chain *c = &job->acct->c[job->acct->n++];
+            c->p = ep;
+            if (next < n && list[next] == b) {
+                next++;
+                int code = chain_from_snapshot(c, s, incident);
+                if (code)
+                    return code;
+            }
+        }
     return 0;
 }

@@ -14,6 +14,9 @@
  * addr_entity) from the mapping and copies the small ones (incident rows, seeds, entity
  * names). Address and txid text come from the addr_text and txid sections through the job's
  * callbacks, so the output files are byte-identical to those of a job prepared from the index.
+ * The account chains' part of the job (cli/trace_job_account.c, from their acct<b>_ sections)
+ * is filled first, as prepare does from the index; a snapshot of an index without Bitcoin has
+ * an empty UTXO graph and no network (job_meta[7]), and only account incidents.
  *
  * MPI (built with FT_HAVE_MPI, i.e. in fundtrace-mpi; the plain fundtrace re-executes itself
  * as fundtrace-mpi when a launcher started it, cli/main.c): every rank maps the same file (one
@@ -24,6 +27,8 @@
  * rank. Each rank traces its incidents (OpenMP inside), packs the result (engine/trace_pack.c)
  * with its status, rank 0 gathers and merges them into the one result a single process
  * computes. The exit code is broadcast so every rank ends alike; only rank 0 prints.
+ * Account incidents are not split: rank 0 traces them all (each exactly once); the other
+ * ranks load and check their sections like rank 0, agree on the exit code, then drop them.
  */
 #include "cli/trace_snapshot.h"
 
@@ -157,16 +162,24 @@ int ft_cli_snap_open(ft_cli_snap *cs, const char *path)
     if (meta[0] != FT_CLI_SNAP_FORMAT)
         return snap_bad(cs, "unknown job_meta format");
     cs->clustered = meta[1] != 0;
+    cs->n_acct_chains = meta[6];
     uint32_t na = cs->g.n_addr;
+    if (meta[7] > 1)
+        return snap_bad(cs, "bad job_meta");
     if ((rc = find(cs, "net", 1, FT_SNAPSHOT_ANY, &p, &n)) != 0)
         return rc;
     char net[32];
-    if (n == 0 || n >= sizeof net)
-        return snap_bad(cs, "bad network name");
-    memcpy(net, p, (size_t)n);
-    net[n] = '\0';
-    if (!(cs->net = ft_btc_params_by_name(net)))
-        return snap_bad(cs, "unknown network name");
+    if (meta[7] == 1) { /* an index of account chains only: no network, an empty graph */
+        if (n != 0 || cs->g.n_tx != 0 || cs->g.n_addr != 1 || meta[4] != 0)
+            return snap_bad(cs, "bitcoin data in a snapshot without a bitcoin chain");
+    } else {
+        if (n == 0 || n >= sizeof net)
+            return snap_bad(cs, "bad network name");
+        memcpy(net, p, (size_t)n);
+        net[n] = '\0';
+        if (!(cs->net = ft_btc_params_by_name(net)))
+            return snap_bad(cs, "unknown network name");
+    }
     if ((rc = find(cs, "cluster", 4, na, &p, NULL)) != 0)
         return rc;
     cs->cluster = p;
@@ -250,27 +263,36 @@ static ft_status snap_txid_text(void *ctx, uint32_t tx, char out[65], ft_err *er
 
 int ft_cli_snap_labels(const ft_cli_snap *cs, ft_cli_labels *lab)
 {
+    return ft_cli_snap_labels_prefix(&cs->s, "", cs->g.n_addr, lab);
+}
+
+int ft_cli_snap_labels_prefix(const ft_snapshot *snap, const char *prefix, uint32_t na,
+                              ft_cli_labels *lab)
+{
     memset(lab, 0, sizeof *lab);
-    if (!ft_snapshot_has(&cs->s, "lab_entity_cat"))
+    char n_cat[FT_SNAPSHOT_NAME_MAX], n_off[FT_SNAPSHOT_NAME_MAX], n_names[FT_SNAPSHOT_NAME_MAX],
+        n_ae[FT_SNAPSHOT_NAME_MAX];
+    snprintf(n_cat, sizeof n_cat, "%slab_entity_cat", prefix);
+    snprintf(n_off, sizeof n_off, "%slab_entity_name_off", prefix);
+    snprintf(n_names, sizeof n_names, "%slab_entity_name", prefix);
+    snprintf(n_ae, sizeof n_ae, "%slab_addr_entity", prefix);
+    if (!ft_snapshot_has(snap, n_cat))
         return 0;
     ft_err err;
     ft_err_clear(&err);
     const void *cat, *off, *names, *ae;
-    uint64_t n_ent = 0, n_names = 0;
-    uint32_t na = cs->g.n_addr;
-    ft_status s = ft_snapshot_find(&cs->s, "lab_entity_cat", 1, FT_SNAPSHOT_ANY, &cat, &n_ent,
-                                   &err);
+    uint64_t n_ent = 0, n_names_len = 0;
+    ft_status s = ft_snapshot_find(snap, n_cat, 1, FT_SNAPSHOT_ANY, &cat, &n_ent, &err);
     if (s == FT_OK)
-        s = ft_snapshot_find(&cs->s, "lab_entity_name_off", 8, n_ent + 1, &off, NULL, &err);
+        s = ft_snapshot_find(snap, n_off, 8, n_ent + 1, &off, NULL, &err);
     if (s == FT_OK)
-        s = ft_snapshot_find(&cs->s, "lab_entity_name", 1, FT_SNAPSHOT_ANY, &names, &n_names,
-                             &err);
+        s = ft_snapshot_find(snap, n_names, 1, FT_SNAPSHOT_ANY, &names, &n_names_len, &err);
     if (s == FT_OK)
-        s = ft_snapshot_find(&cs->s, "lab_addr_entity", 4, na, &ae, NULL, &err);
+        s = ft_snapshot_find(snap, n_ae, 4, na, &ae, NULL, &err);
     if (s != FT_OK)
         return ft_cli_error(2, "%s", err.msg);
     if (n_ent > UINT32_MAX - 1)
-        return ft_cli_error(2, "snapshot '%s': too many entities", cs->s.path);
+        return ft_cli_error(2, "snapshot '%s': too many entities", snap->path);
     const uint64_t *o = off;
     const uint32_t *a = ae;
     lab->entity_name = calloc(n_ent ? (size_t)n_ent : 1, sizeof *lab->entity_name);
@@ -280,7 +302,7 @@ int ft_cli_snap_labels(const ft_cli_snap *cs, ft_cli_labels *lab)
         ft_cli_labels_release(lab);
         return ft_cli_error(1, "out of memory");
     }
-    int bad = o[0] != 0 || o[n_ent] != n_names;
+    int bad = o[0] != 0 || o[n_ent] != n_names_len;
     for (uint64_t e = 0; e < n_ent && !bad; e++) {
         if (o[e + 1] < o[e] || o[e + 1] - o[e] >= FT_LABEL_TEXT_MAX ||
             ((const uint8_t *)cat)[e] >= FT_CAT_COUNT) {
@@ -306,7 +328,7 @@ int ft_cli_snap_labels(const ft_cli_snap *cs, ft_cli_labels *lab)
     }
     if (bad) {
         ft_cli_labels_release(lab);
-        return ft_cli_error(2, "snapshot '%s': labels out of range", cs->s.path);
+        return ft_cli_error(2, "snapshot '%s': labels out of range", snap->path);
     }
     return 0;
 }
@@ -321,10 +343,23 @@ int ft_cli_trace_job_from_snapshot(ft_cli_trace_job *job, const ft_cli_snap *cs,
     job->text_ctx = (void *)cs;
     job->opts.max_hops = FT_TRACE_NO_HOP_LIMIT;
     const char *path = cs->s.path;
-    if (cs->n_rows == 0)
-        return ft_cli_error(2, "snapshot '%s' holds no bitcoin incident: import incidents "
+    /* the account chains first (as prepare from the index), then the Bitcoin incidents */
+    int acode = ft_cli_trace_job_account_from_snapshot(job, &cs->s, cs->n_acct_chains, incident);
+    if (acode)
+        return acode;
+    size_t n_acct = ft_cli_trace_job_account_incidents(job);
+    if (cs->n_rows == 0 && n_acct == 0 && !incident)
+        return ft_cli_error(2, "snapshot '%s' holds no %sincident: import incidents "
                                "into the index and write the snapshot again",
-                            path);
+                            path, cs->n_acct_chains ? "" : "bitcoin ");
+    if (cs->n_rows == 0 && n_acct == 0)
+        return ft_cli_error(2, "no %sincident '%s' in snapshot '%s'",
+                            cs->n_acct_chains ? "" : "bitcoin ", incident, path);
+    if (cs->n_rows == 0) { /* account chains only: an empty Bitcoin part */
+        job->g = cs->g;
+        job->addr_cluster = cs->cluster;
+        return 0;
+    }
     ft_err err;
     ft_err_clear(&err);
     const void *rows_p, *seeds_p, *cat_p, *ent_p;
@@ -377,9 +412,10 @@ int ft_cli_trace_job_from_snapshot(ft_cli_trace_job *job, const ft_cli_snap *cs,
     }
     for (size_t k = 0; k < job->n_inc; k++)
         job->names[k] = set->v[job->inc_first_row[k]].incident;
-    if (job->n_inc == 0) {
+    if (job->n_inc == 0 && n_acct == 0) {
         free(local);
-        return ft_cli_error(2, "no bitcoin incident '%s' in snapshot '%s'", incident, path);
+        return ft_cli_error(2, "no %sincident '%s' in snapshot '%s'",
+                            cs->n_acct_chains ? "" : "bitcoin ", incident, path);
     }
 
     /* seeds of the selected incidents, renumbered */
@@ -767,7 +803,7 @@ static ft_status mpi_trace(ft_cli_trace_job *job, ft_err *err)
 int ft_cli_trace_job_run_mpi(ft_cli_trace_job *job)
 {
 #ifdef FT_HAVE_MPI
-    if (mpi_started && mpi_size > 1) {
+    if (mpi_started && mpi_size > 1 && job->n_inc > 0) { /* n_inc: the same on every rank */
         job->trace_fn = mpi_trace;
         int code = ft_cli_trace_job_run(job);
         MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -807,6 +843,10 @@ int ft_cli_snapshot_job_cmd(ft_cli *cli, const char *path, const char *incident,
          * file; the other ranks never read them */
         if (code == 0 && rank == 0)
             code = ft_cli_snap_text(&cs);
+        /* account chains are traced whole on rank 0 (each incident exactly once: the other
+         * ranks drop their account part, having checked it like rank 0) */
+        if (code == 0 && rank != 0)
+            ft_cli_trace_job_account_release(&job);
     }
 #ifdef FT_HAVE_MPI
     if (size > 1)
@@ -863,6 +903,12 @@ int ft_cli_cluster_snapshot_cmd(ft_cli *cli, const char *path, const ft_cluster_
     ft_cli_labels lab;
     memset(&lab, 0, sizeof lab);
     code = ft_cli_snap_open(&cs, path);
+    if (code == 0 && !cs.net) {
+        code = ft_cli_error(2, "snapshot '%s' holds no bitcoin chain: account chains are "
+                               "clustered from the index ('fundtrace cluster')",
+                            path);
+        ft_cli_snap_close(&cs);
+    }
     if (code == 0)
         code = ft_cli_snap_labels(&cs, &lab);
 #ifdef FT_HAVE_MPI

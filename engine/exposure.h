@@ -5,18 +5,26 @@
  *
  * Records (docs/store-format.md, "Exposure"; type bytes in engine/keys.h):
  *
- *     row       0x50 chain klen:u8 addr_key ilen:u8 incident model:u8 -> 0x01 amount:u128v
- *     by-inc    0x51 chain ilen:u8 incident klen:u8 addr_key model:u8 -> 0x01
+ *     row       0x50 chain klen:u8 addr_key ilen:u8 incident model:u8 [asset]
+ *                                              -> 0x01 amount:u128v
+ *     by-inc    0x51 chain ilen:u8 incident klen:u8 addr_key model:u8 [asset] -> 0x01
  *     run       0x52 chain ilen:u8 incident -> 0x01 models:compact max_hops:compact
  *                                              min_value:u128v n_rows:compact
+ *     asset     alen:u8 asset_key (1..48 bytes): a row of a token (account chains: the
+ *               20-byte contract); absent for the chain's native asset (BTC, ETH, …), so every
+ *               Bitcoin row keeps its original layout and a native row sorts before the token
+ *               rows of the same (address, incident, model)
  *     u128v     len:u8 ‖ big-endian bytes (len ≤ 16, no leading zero byte; zero is len 0)
  *
  * Reading all exposure of one address is one prefix scan over `0x50 chain klen addr_key`
- * (rows come sorted by incident id, then model code). The by-incident index exists only so
- * that a new run can find and delete the old rows of the incidents it traced: replacing is
- * one atomic synced batch (delete the old rows of those incidents, write the new ones and
- * their run records), so a reader sees the old exposure of an incident or the new one,
- * never a mix, and a re-run never duplicates. Rows of incidents the run did not trace stay.
+ * (rows come sorted by incident id, then model code, then asset: native first). The
+ * by-incident index exists only so that a new run can find and delete the old rows of the
+ * incidents it traced: replacing is one atomic synced batch (delete the old rows of those
+ * incidents, write the new ones and their run records), so a reader sees the old exposure
+ * of an incident or the new one, never a mix, and a re-run never duplicates. Rows of
+ * incidents the run did not trace stay.
+ * One run can replace several chains at once (ft_exposure_replace_parts: Bitcoin and the
+ * EVM chains of a `trace` in the same batch).
  *
  * Addresses are store address keys (engine/utxo.h: the chain adapter's bytes, 1..48), as
  * for labels, so that the engine knows no address format and an account chain can use its
@@ -35,11 +43,14 @@
 #include "engine/utxo.h"
 
 /* One row to store: address, incident (an index into the incident names given to
- * ft_exposure_replace), model (heuristics/taint.h code), amount in base units. */
+ * ft_exposure_replace), model (heuristics/taint.h code), asset (0: the chain's native asset,
+ * the only one of ft_exposure_replace; k > 0: assets[k - 1] of its ft_exposure_part),
+ * amount in base units. A zeroed field is the native asset, so older callers need no change. */
 typedef struct ft_exposure_item {
     ft_addr_key addr;
     uint32_t incident;
     uint8_t model;
+    uint32_t asset;
     ft_u128 amount;
 } ft_exposure_item;
 
@@ -56,6 +67,7 @@ typedef struct ft_exposure_row {
     char incident[FT_INCIDENT_NAME_MAX];
     uint8_t model;
     ft_u128 amount;
+    ft_addr_key asset; /* len 0: the chain's native asset; else the token's key (a contract) */
 } ft_exposure_row;
 
 typedef struct ft_exposure_set {
@@ -77,8 +89,30 @@ ft_status ft_exposure_replace(ft_store *st, uint8_t chain, const char *const *na
                               const ft_exposure_run *run, const ft_exposure_item *items,
                               size_t n_items, ft_err *err) FT_WARN_UNUSED;
 
+/* The exposure of one chain's incidents, for ft_exposure_replace_parts: as the arguments of
+ * ft_exposure_replace, plus the token assets its items name (item asset k > 0 is
+ * assets[k - 1], a key of 1..48 bytes; NULL with n_assets 0 when every row is native). */
+typedef struct ft_exposure_part {
+    uint8_t chain;
+    const char *const *names;
+    size_t n_names;
+    const ft_exposure_run *run; /* NULL: models 0, no limits */
+    const ft_addr_key *assets;
+    size_t n_assets;
+    const ft_exposure_item *items;
+    size_t n_items;
+} ft_exposure_part;
+
+/* ft_exposure_replace for several chains in ONE synced batch (then one compaction): the old
+ * rows of every named incident of every part are deleted, the new rows and run records
+ * written, or nothing at all on an error. Errors as ft_exposure_replace, plus FT_ERR_ARG for
+ * a chain given in two parts, an item asset index above n_assets or a bad asset key. */
+ft_status ft_exposure_replace_parts(ft_store *st, const ft_exposure_part *parts, size_t n_parts,
+                                    ft_err *err) FT_WARN_UNUSED;
+
 /* Appends every stored exposure row of the address key of chain to out (incident id order,
- * then model code). FT_ERR_CORRUPT names the index when a record does not decode. */
+ * then model code, then asset: native first). FT_ERR_CORRUPT names the index when a record
+ * does not decode. */
 ft_status ft_exposure_get(ft_store *st, uint8_t chain, const ft_addr_key *key, ft_exposure_set *out,
                           ft_err *err) FT_WARN_UNUSED;
 

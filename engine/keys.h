@@ -62,8 +62,9 @@
 /* Exposure: what each address received from each incident per taint model, as the last
  * trace run of the incident computed it (engine/exposure.c; docs/store-format.md,
  * "Exposure"): 0x50..0x5f. */
-#define FT_KEY_EXPOSURE 0x50        /* klen:u8 addr_key ilen:u8 incident model:u8 -> amount */
-#define FT_KEY_EXPOSURE_BY_INC 0x51 /* ilen:u8 incident klen:u8 addr_key model:u8 -> (none) */
+#define FT_KEY_EXPOSURE 0x50        /* klen:u8 addr_key ilen:u8 incident model:u8 [a] -> amount */
+#define FT_KEY_EXPOSURE_BY_INC 0x51 /* ilen:u8 incident klen:u8 addr_key model:u8 [a] -> (none) */
+/* [a] = alen:u8 asset_key: only on token rows of account chains (native rows: absent) */
 #define FT_KEY_EXPOSURE_RUN 0x52    /* ilen:u8 incident -> models, max_hops, min_value, n_rows */
 
 #endif

@@ -14,6 +14,8 @@
  * OpenMP critical section, and is read with acquire loads, so concurrent finds from OpenMP
  * threads are safe; sections lie inside the file, 64-byte aligned, in table order, without
  * overlap.
+ * Account graphs (version 2): one group of sections per chain ("acct<b>_..."), verified as a
+ * group by ft_snapshot_account_graph and checked for every id the tracer indexes with.
  */
 #include "engine/snapshot.h"
 
@@ -26,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/account.h"
 #include "engine/hash.h"
 #include "engine/reader.h"
 
@@ -66,13 +69,14 @@ static void populate(const uint8_t *p, uint64_t len)
 static int hash_sections(uint8_t (*out)[32], const uint8_t *const *data, const uint64_t *bytes,
                          size_t n, int mapped)
 {
-    uint64_t total = 0;
+    uint64_t total = 0, all = 0;
     uint64_t *first = malloc((n + 1) * sizeof *first);
     if (!first)
         return 0;
     for (size_t i = 0; i < n; i++) {
         first[i] = total;
         total += n_chunks(bytes[i]);
+        all += bytes[i];
     }
     first[n] = total;
     uint8_t(*cd)[32] = malloc((total ? total : 1) * 32);
@@ -86,7 +90,9 @@ static int hash_sections(uint8_t (*out)[32], const uint8_t *const *data, const u
     for (size_t i = 0; i < n; i++)
         for (uint64_t c = first[i]; c < first[i + 1]; c++)
             sec_of[c] = (uint32_t)i;
-#pragma omp parallel for schedule(dynamic, 1)
+    /* at most one chunk's worth of bytes: one thread (waking a team costs more, and on a
+     * loaded node a woken thread may wait for a core) */
+#pragma omp parallel for schedule(dynamic, 1) if (all > CHUNK)
     for (int64_t c = 0; c < (int64_t)total; c++) {
         size_t i = sec_of[c];
         uint64_t at = ((uint64_t)c - first[i]) * CHUNK;
@@ -314,7 +320,10 @@ ft_status ft_snapshot_open(ft_snapshot *s, const char *path, ft_err *err)
         return corrupt(s, err, "truncated header%s", "");
     if (version != FT_SNAPSHOT_VERSION) {
         char what[96];
-        snprintf(what, sizeof what, "%u (this build reads %u)", version, FT_SNAPSHOT_VERSION);
+        snprintf(what, sizeof what, "%u (this build reads %u)%s", version, FT_SNAPSHOT_VERSION,
+                 version < FT_SNAPSHOT_VERSION ? ": written by an older fundtrace, write it "
+                                                 "again with 'fundtrace snapshot'"
+                                               : "");
         return corrupt(s, err, "format version %s", what);
     }
     if (file_size != len) {
@@ -684,4 +693,130 @@ ft_status ft_snapshot_graph(const ft_snapshot *s, ft_graph *g, ft_err *err)
     if (rc != FT_OK)
         memset(g, 0, sizeof *g);
     return rc;
+}
+
+/* ---- account graphs ---------------------------------------------------------------------- */
+
+#define ACCOUNT_META_FORMAT 1u
+
+/* field names of the account sections, in write order (meta first) */
+static const char *const acct_field[FT_SNAPSHOT_ACCOUNT_SECTIONS] = {
+    "meta",      "xfer_from",  "xfer_to",    "xfer_tx",     "xfer_time",  "xfer_kind",
+    "xfer_flags", "xfer_asset", "xfer_amount", "addr_bytes", "asset_addr", "atx_hash"};
+
+void ft_snapshot_account_name(char out[FT_SNAPSHOT_NAME_MAX], uint8_t chain, const char *what)
+{
+    snprintf(out, FT_SNAPSHOT_NAME_MAX, "acct%u_%s", (unsigned)chain, what);
+}
+
+void ft_snapshot_account_sections(const ft_graph *g, ft_snapshot_account_buf *buf,
+                                  ft_snapshot_input *out, size_t *n)
+{
+    uint64_t nx = g->n_xfer, na = g->n_addr, ns = g->n_asset, nt = g->n_atx;
+    buf->meta[0] = ACCOUNT_META_FORMAT;
+    buf->meta[1] = g->chain;
+    buf->meta[2] = na;
+    buf->meta[3] = nx;
+    buf->meta[4] = ns;
+    buf->meta[5] = nt;
+    buf->meta[6] = 0;
+    buf->meta[7] = 0;
+    for (size_t i = 0; i < FT_SNAPSHOT_ACCOUNT_SECTIONS; i++)
+        ft_snapshot_account_name(buf->name[i], g->chain, acct_field[i]);
+    const ft_snapshot_input v[FT_SNAPSHOT_ACCOUNT_SECTIONS] = {
+        {buf->name[0], 8, 8, buf->meta},
+        {buf->name[1], 4, nx, g->xfer_from},
+        {buf->name[2], 4, nx, g->xfer_to},
+        {buf->name[3], 4, nx, g->xfer_tx},
+        {buf->name[4], 8, nx, g->xfer_time},
+        {buf->name[5], 1, nx, g->xfer_kind},
+        {buf->name[6], 1, nx, g->xfer_flags},
+        {buf->name[7], 4, nx, g->xfer_asset},
+        {buf->name[8], 16, nx, g->xfer_amount},
+        {buf->name[9], 20, na, g->addr_bytes},
+        {buf->name[10], 20, ns, g->asset_addr},
+        {buf->name[11], 32, nt, g->atx_hash},
+    };
+    for (size_t i = 0; i < FT_SNAPSHOT_ACCOUNT_SECTIONS; i++)
+        out[(*n)++] = v[i];
+}
+
+static ft_status acct_bad(const ft_snapshot *s, ft_err *err, uint8_t chain, const char *what)
+{
+    return ft_err_set(err, FT_ERR_CORRUPT, "snapshot '%s': impossible account graph of chain "
+                                           "%u (%s)",
+                      s->path, (unsigned)chain, what);
+}
+
+ft_status ft_snapshot_account_graph(const ft_snapshot *s, uint8_t chain, ft_graph *g,
+                                    ft_err *err)
+{
+    memset(g, 0, sizeof *g);
+    char names[FT_SNAPSHOT_ACCOUNT_SECTIONS][FT_SNAPSHOT_NAME_MAX];
+    const char *np[FT_SNAPSHOT_ACCOUNT_SECTIONS];
+    for (size_t i = 0; i < FT_SNAPSHOT_ACCOUNT_SECTIONS; i++) {
+        ft_snapshot_account_name(names[i], chain, acct_field[i]);
+        np[i] = names[i];
+    }
+    if (!ft_snapshot_has(s, names[0]))
+        return ft_err_set(err, FT_ERR_NOTFOUND, "snapshot '%s' has no account chain %u",
+                          s->path, (unsigned)chain);
+    for (size_t i = 1; i < FT_SNAPSHOT_ACCOUNT_SECTIONS; i++)
+        if (!ft_snapshot_has(s, names[i]))
+            return ft_err_set(err, FT_ERR_CORRUPT, "snapshot '%s' has no section '%s'", s->path,
+                              names[i]);
+    /* every section of the chain's graph in one parallel pass */
+    ft_status rc = ft_snapshot_verify(s, np, FT_SNAPSHOT_ACCOUNT_SECTIONS, err);
+    if (rc != FT_OK)
+        return rc;
+    const void *p;
+    rc = ft_snapshot_find(s, names[0], 8, 8, &p, NULL, err);
+    if (rc != FT_OK)
+        return rc;
+    uint64_t m[8];
+    for (int i = 0; i < 8; i++)
+        m[i] = ft_get_u64le((const uint8_t *)p + 8 * i);
+    if (m[0] != ACCOUNT_META_FORMAT || m[1] != chain || m[2] == 0 || m[2] > UINT32_MAX - 1 ||
+        m[3] > UINT32_MAX - 1 || m[4] == 0 || m[4] > UINT32_MAX - 1 || m[5] > UINT32_MAX - 1)
+        return acct_bad(s, err, chain, "bad meta");
+    uint64_t na = m[2], nx = m[3], ns = m[4], nt = m[5];
+    struct {
+        uint32_t size;
+        uint64_t count;
+        void *dst;
+    } want[FT_SNAPSHOT_ACCOUNT_SECTIONS - 1] = {
+        {4, nx, &g->xfer_from},  {4, nx, &g->xfer_to},     {4, nx, &g->xfer_tx},
+        {8, nx, &g->xfer_time},  {1, nx, &g->xfer_kind},   {1, nx, &g->xfer_flags},
+        {4, nx, &g->xfer_asset}, {16, nx, &g->xfer_amount}, {20, na, &g->addr_bytes},
+        {20, ns, &g->asset_addr}, {32, nt, &g->atx_hash},
+    };
+    for (size_t i = 0; i < FT_SNAPSHOT_ACCOUNT_SECTIONS - 1; i++) {
+        const void *d;
+        rc = ft_snapshot_find(s, names[i + 1], want[i].size, want[i].count, &d, NULL, err);
+        if (rc != FT_OK) {
+            memset(g, 0, sizeof *g);
+            return rc == FT_ERR_NOTFOUND ? FT_ERR_CORRUPT : rc;
+        }
+        /* read-only mapping; nothing writes through a borrowed graph (see ft_snapshot_graph) */
+        memcpy(want[i].dst, &d, sizeof d);
+    }
+    g->model = FT_GRAPH_ACCOUNT;
+    g->chain = chain;
+    g->n_addr = (uint32_t)na;
+    g->n_xfer = (uint32_t)nx;
+    g->n_asset = (uint32_t)ns;
+    g->n_atx = (uint32_t)nt;
+    g->borrowed = 1;
+    int64_t bad = 0;
+#pragma omp parallel for schedule(static) reduction(+ : bad) if (nx > 65536)
+    for (int64_t i = 0; i < (int64_t)nx; i++)
+        bad += g->xfer_from[i] >= na || g->xfer_to[i] >= na ||
+               (g->xfer_tx[i] != FT_GRAPH_NONE && g->xfer_tx[i] >= nt) ||
+               g->xfer_asset[i] >= ns || g->xfer_kind[i] > FT_XFER_REWARD ||
+               (g->xfer_flags[i] & ~FT_XFER_FLAGS_MASK) != 0;
+    if (bad) {
+        memset(g, 0, sizeof *g);
+        return acct_bad(s, err, chain, "transfer ids, kinds or flags out of range");
+    }
+    return FT_OK;
 }

@@ -35,6 +35,17 @@
  *
  * Arrays point into the mapping: valid until ft_snapshot_close. The graph sections
  * (ft_snapshot_graph_sections / ft_snapshot_graph) use the names of the ft_graph fields.
+ *
+ * Account chains (version 2): beside the one UTXO graph, any number of account-model graphs
+ * (engine/graph_account.c), each in its own sections named "acct<chain byte>_<field>"
+ * ("acct3_xfer_amount"): acct<b>_meta (8 x u64: format 1, chain byte, n_addr, n_xfer,
+ * n_asset, n_atx, 0, 0), the transfers in execution order (xfer_from, xfer_to, xfer_tx,
+ * xfer_time, xfer_kind, xfer_flags, xfer_asset, xfer_amount: 128-bit little-endian), the
+ * 20 bytes of every address id (addr_bytes), every token contract (asset_addr) and every tx
+ * hash (atx_hash). The lookup arrays (addr_sorted, atx_sorted, atx_first, atx_count) are
+ * not stored: seeds are resolved when the snapshot is written, so a graph from
+ * ft_snapshot_account_graph has them NULL (ft_graph_account_addr_id/_tx_id must not be
+ * called on it).
  */
 #ifndef FT_SNAPSHOT_H
 #define FT_SNAPSHOT_H
@@ -45,7 +56,8 @@
 #include "engine/graph.h"
 #include "engine/status.h"
 
-#define FT_SNAPSHOT_VERSION 1u
+/* 2: account chains (ft_snapshot_account_*); a version 1 file is refused ("write it again") */
+#define FT_SNAPSHOT_VERSION 2u
 #define FT_SNAPSHOT_NAME_MAX 32   /* with the NUL */
 #define FT_SNAPSHOT_ALIGN 64
 #define FT_SNAPSHOT_MAX_SECTIONS 1024
@@ -125,5 +137,36 @@ void ft_snapshot_graph_sections(const ft_graph *g, uint64_t meta[8], ft_snapshot
  * n_addr): a file with valid checksums but impossible contents is FT_ERR_CORRUPT too.
  * *g is zeroed first. */
 ft_status ft_snapshot_graph(const ft_snapshot *s, ft_graph *g, ft_err *err) FT_WARN_UNUSED;
+
+/* ---- account chains ---- */
+
+#define FT_SNAPSHOT_ACCOUNT_SECTIONS 12
+
+/* Storage for the names and the meta words of one account graph's sections: must stay
+ * alive until the write. */
+typedef struct ft_snapshot_account_buf {
+    char name[FT_SNAPSHOT_ACCOUNT_SECTIONS][FT_SNAPSHOT_NAME_MAX];
+    uint64_t meta[8];
+} ft_snapshot_account_buf;
+
+/* The section name of field what for account chain chain: "acct<chain>_<what>" (what at
+ * most 22 bytes; longer is cut). */
+void ft_snapshot_account_name(char out[FT_SNAPSHOT_NAME_MAX], uint8_t chain, const char *what);
+
+/* The sections of account graph g (loaded by ft_graph_load_account: amounts, kinds, assets
+ * and hashes present) appended to out (room for FT_SNAPSHOT_ACCOUNT_SECTIONS); *n advanced.
+ * Names and meta live in buf. */
+void ft_snapshot_account_sections(const ft_graph *g, ft_snapshot_account_buf *buf,
+                                  ft_snapshot_input *out, size_t *n);
+
+/* Points g at the account graph of chain in s (g->borrowed = 1) after verifying the
+ * checksums of that chain's graph sections (one parallel pass) and checking what the
+ * account tracer and the output rely on: counts below 2^32-1, at least the native asset,
+ * every transfer's addresses below n_addr, tx below n_atx (or FT_GRAPH_NONE: a block-level
+ * row), asset below n_asset, a known kind and flags. *g is zeroed first. FT_ERR_NOTFOUND
+ * when s has no such chain, FT_ERR_CORRUPT (naming file and section) for a missing section,
+ * a checksum mismatch or impossible contents, FT_ERR_NOMEM. */
+ft_status ft_snapshot_account_graph(const ft_snapshot *s, uint8_t chain, ft_graph *g,
+                                    ft_err *err) FT_WARN_UNUSED;
 
 #endif

@@ -223,10 +223,15 @@ static void test_damage(void)
     spit(bad, b, n);
     b[0] = 'F';
     expect_corrupt(bad, "bad magic");
-    b[8] = 2;
+    b[8] = 3;
     spit(bad, b, n);
-    b[8] = 1;
-    expect_corrupt(bad, "format version 2 (this build reads 1)");
+    b[8] = 2;
+    expect_corrupt(bad, "format version 3 (this build reads 2)");
+    b[8] = 1; /* an older file: refused, saying to write it again */
+    spit(bad, b, n);
+    b[8] = 2;
+    expect_corrupt(bad, "format version 1 (this build reads 2): written by an older "
+                        "fundtrace, write it again with 'fundtrace snapshot'");
     /* truncations at every interesting boundary, and one byte appended */
     size_t cuts[] = {0, 7, 63, 64, 100, 351, 352, 384, 384 + 4000, n - 64, n - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
