@@ -44,6 +44,8 @@
 #include "engine/reader.h"
 #include "engine/store.h"
 
+#include "tests/bench/bench_util.h"
+
 #include "engine/banned.h"
 
 #define MAX_ADDR 1000
@@ -63,13 +65,6 @@ typedef struct pick {
     series s;
 } pick;
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static void push(series *s, sample x)
 {
     if (s->n == s->cap) {
@@ -86,7 +81,7 @@ static void push(series *s, sample x)
 /* Runs argv with stdout to /dev/null; returns its wall and CPU time; exits on failure. */
 static sample run(char *const argv[])
 {
-    double t0 = now_ms();
+    double t0 = (ft_bench_wall() * 1e3);
     pid_t pid = fork();
     if (pid < 0) {
         perror("fork");
@@ -107,7 +102,7 @@ static sample run(char *const argv[])
         perror("wait4");
         exit(1);
     }
-    double t1 = now_ms();
+    double t1 = (ft_bench_wall() * 1e3);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "bench_address: '%s %s' failed (status %d)\n", argv[0],
                 argv[1] ? argv[1] : "", status);
@@ -120,18 +115,12 @@ static sample run(char *const argv[])
     return x;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* q-quantile (nearest rank) of n values (sorted in place). */
 static double quantile(double *v, size_t n, double q)
 {
     if (!n)
         return 0;
-    qsort(v, n, sizeof *v, cmp_double);
+    qsort(v, n, sizeof *v, ft_bench_cmp_double);
     size_t k = (size_t)ceil(q * (double)n);
     return v[k ? k - 1 : 0];
 }
@@ -206,7 +195,7 @@ static int choose(const char *db, pick *picks, size_t *n, size_t want)
         fprintf(stderr, "bench_address: unknown network or out of memory\n");
         return 1;
     }
-    double t0 = now_ms();
+    double t0 = (ft_bench_wall() * 1e3);
     uint8_t prefix[2] = {FT_KEY_HIST, FT_CHAIN_BTC};
     ft_store_iter *it = ft_store_iter_new(st, prefix, 2);
     const uint8_t *k;
@@ -227,7 +216,7 @@ static int choose(const char *db, pick *picks, size_t *n, size_t want)
     ft_store_iter_free(it);
     fprintf(stderr, "scanned %llu history rows of %llu addresses in %.1f s\n",
             (unsigned long long)total, (unsigned long long)(n_addr ? n_addr - 1 : 0),
-            (now_ms() - t0) / 1e3);
+            ((ft_bench_wall() * 1e3) - t0) / 1e3);
     /* (rows, id) of every seen address, busiest first */
     uint64_t(*order)[2] = malloc((n_addr ? n_addr : 1) * sizeof *order);
     size_t m = 0;

@@ -26,6 +26,8 @@
 #include "engine/hash.h"
 #include "engine/reader.h"
 
+#include "tests/bench/bench_util.h"
+
 #include "engine/banned.h"
 
 typedef struct blob {
@@ -35,13 +37,6 @@ typedef struct blob {
 
 static blob *blocks;
 static size_t n_blocks, cap_blocks;
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void add_block(const uint8_t *p, size_t len)
 {
@@ -147,15 +142,9 @@ static void load_path(const char *path)
     }
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void summary(const char *what, double *t, int reps, double units, const char *unit)
 {
-    qsort(t, (size_t)reps, sizeof *t, cmp_double);
+    qsort(t, (size_t)reps, sizeof *t, ft_bench_cmp_double);
     printf("%-34s min %8.3f s  median %8.3f s  max %8.3f s  (%.0f %s/s at median)\n", what, t[0],
            t[reps / 2], t[reps - 1], units / t[reps / 2], unit);
 }
@@ -244,15 +233,15 @@ int main(int argc, char **argv)
         return 1;
     volatile uint8_t sink = 0;
     for (int r = 0; r < reps; r++) {
-        double t0 = now_sec();
+        double t0 = ft_bench_wall();
         uint8_t h[32];
         for (size_t i = 0; i < n_tx; i++) {
             ft_sha256d(h, spans[i].p, spans[i].len);
             sink ^= h[0];
         }
-        th[r] = now_sec() - t0;
+        th[r] = ft_bench_wall() - t0;
 
-        t0 = now_sec();
+        t0 = ft_bench_wall();
         for (size_t b = 0; b < n_blocks; b++) {
             ft_btc_block blk;
             if (ft_btc_block_parse(&blk, blocks[b].data, blocks[b].len, NULL) != FT_OK)
@@ -260,9 +249,9 @@ int main(int argc, char **argv)
             sink ^= blk.header.hash[0];
             ft_btc_block_release(&blk);
         }
-        tp[r] = now_sec() - t0;
+        tp[r] = ft_bench_wall() - t0;
 
-        t0 = now_sec();
+        t0 = ft_bench_wall();
         int failed = 0;
 #pragma omp parallel for schedule(dynamic) reduction(| : failed)
         for (size_t b = 0; b < n_blocks; b++) {
@@ -273,7 +262,7 @@ int main(int argc, char **argv)
             }
             ft_btc_block_release(&blk);
         }
-        tpp[r] = now_sec() - t0;
+        tpp[r] = ft_bench_wall() - t0;
         if (failed)
             return 2;
     }

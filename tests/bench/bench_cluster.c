@@ -47,6 +47,8 @@
 #include "heuristics/cluster.h"
 #include "heuristics/unionfind.h"
 
+#include "tests/bench/bench_util.h"
+
 #include "engine/banned.h"
 
 #define N_PHASES 6
@@ -55,24 +57,11 @@ static const char *const phase_names[N_PHASES] = {"prepare", "init",  "union",
 
 #define MAX_RUNS 64
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static double median(const double *v, int n)
 {
     double t[MAX_RUNS];
     memcpy(t, v, (size_t)n * sizeof *t);
-    qsort(t, (size_t)n, sizeof t[0], cmp_d);
+    qsort(t, (size_t)n, sizeof t[0], ft_bench_cmp_double);
     return n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 }
 
@@ -120,12 +109,12 @@ static double run_once(const ft_graph *g, const ft_cluster_opts *o, int threads,
     ft_cluster_result res;
     omp_set_num_threads(threads);
     have_phase = 0;
-    double t0 = now();
+    double t0 = ft_bench_wall();
     if (ft_cluster_run(g, NULL, o, &res, &err) != FT_OK) {
         fprintf(stderr, "error: %s\n", err.msg);
         exit(1);
     }
-    double t = now() - t0;
+    double t = ft_bench_wall() - t0;
     for (int p = 0; p < N_PHASES; p++)
         phase[p] = have_phase ? last_phase[p] : 0;
     uint32_t comps = 0;
@@ -141,7 +130,7 @@ static void report(const char *list, int threads, const double *t, double ph[][N
 {
     double sorted[MAX_RUNS];
     memcpy(sorted, t, (size_t)runs * sizeof *t);
-    qsort(sorted, (size_t)runs, sizeof sorted[0], cmp_d);
+    qsort(sorted, (size_t)runs, sizeof sorted[0], ft_bench_cmp_double);
     double med = median(t, runs);
     printf("%-22s threads %d  min %.3f  median %.3f  max %.3f s  %.1f M inputs/s  %u clusters\n",
            list, threads, sorted[0], med, sorted[runs - 1], n_in / med / 1e6, comps);
@@ -254,7 +243,7 @@ static const char *read_u32(const char *p, const char *end, uint32_t *v)
 static double edges_end_to_end(const char *path, int threads, uint32_t *components)
 {
     omp_set_num_threads(threads);
-    double t0 = now();
+    double t0 = ft_bench_wall();
     FILE *f = fopen(path, "rb");
     if (!f || fseek(f, 0, SEEK_END) != 0) {
         fprintf(stderr, "error: cannot read '%s'\n", path);
@@ -317,7 +306,7 @@ static double edges_end_to_end(const char *path, int threads, uint32_t *componen
         exit(1);
     }
     ft_uf_flatten(&uf);
-    double t = now() - t0;
+    double t = ft_bench_wall() - t0;
     uint32_t comps = 0;
     for (uint32_t x = 1; x < n; x++)
         comps += uf.parent[x] == x;
@@ -339,12 +328,12 @@ static double links_load(ft_store *st, const ft_graph *full, int threads, ft_gra
 {
     ft_err err;
     omp_set_num_threads(threads);
-    double t0 = now();
+    double t0 = ft_bench_wall();
     if (ft_graph_load_utxo_links(out, st, FT_CHAIN_BTC, &err) != FT_OK) {
         fprintf(stderr, "error: %s\n", err.msg);
         exit(1);
     }
-    double t = now() - t0;
+    double t = ft_bench_wall() - t0;
     int same = out->n_tx == full->n_tx && out->n_in == full->n_in && out->n_out == full->n_out &&
                out->n_addr == full->n_addr &&
                same_u32(out->in_off, full->in_off, (size_t)full->n_tx + 1) &&
@@ -369,12 +358,12 @@ static void bench_links(ft_store *st, const ft_graph *full, int runs, uint32_t c
         ft_graph f;
         ft_err err;
         omp_set_num_threads(2);
-        double t0 = now();
+        double t0 = ft_bench_wall();
         if (ft_graph_load_utxo(&f, st, FT_CHAIN_BTC, &err) != FT_OK) {
             fprintf(stderr, "error: %s\n", err.msg);
             exit(1);
         }
-        tf[r] = now() - t0;
+        tf[r] = ft_bench_wall() - t0;
         ft_graph_release(&f);
         for (int k = 0; k < 2; k++) {
             ft_graph g;
@@ -413,16 +402,16 @@ static void bench_snapshot(const char *path, int runs, uint32_t comps)
         ft_err err;
         ft_snapshot s;
         ft_graph g;
-        double t0 = now();
+        double t0 = ft_bench_wall();
         if (ft_snapshot_open(&s, path, &err) != FT_OK || ft_snapshot_graph(&s, &g, &err) != FT_OK) {
             fprintf(stderr, "error: %s\n", err.msg);
             exit(1);
         }
-        to[r] = now() - t0;
+        to[r] = ft_bench_wall() - t0;
         double ph[N_PHASES];
         uint32_t c = 0;
         tc[r] = run_once(&g, &o, 2, ph, &c);
-        e2e[r] = now() - t0;
+        e2e[r] = ft_bench_wall() - t0;
         if (c != comps) {
             fprintf(stderr, "error: %u clusters from the snapshot, %u from the index\n", c,
                     comps);
@@ -466,12 +455,12 @@ int main(int argc, char **argv)
         return 1;
     }
     ft_graph g;
-    double t0 = now();
+    double t0 = ft_bench_wall();
     if (ft_graph_load_utxo(&g, st, FT_CHAIN_BTC, &err) != FT_OK) {
         fprintf(stderr, "error: %s\n", err.msg);
         return 1;
     }
-    double t_load = now() - t0;
+    double t_load = ft_bench_wall() - t0;
     printf("graph: %u txs, %u inputs, %u outputs, %u addresses; loaded in %.3f s (%.1f MB)\n",
            g.n_tx, g.n_in, g.n_out, g.n_addr, t_load, ft_graph_bytes(&g) / 1e6);
     uint32_t comps = 0, c2 = 0;

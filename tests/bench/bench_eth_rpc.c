@@ -43,31 +43,22 @@
 #include "engine/hex.h"
 #include "engine/store.h"
 
+#include "tests/bench/bench_util.h"
+
 #include "engine/banned.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU seconds (user + system) of this process so far. */
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static pid_t server_pid;
+
+/* At exit, also an early one on an error: the replay server must not outlive the bench (it
+ * would keep the caller's stdout open). */
+static void stop_server(void)
+{
+    if (server_pid > 0) {
+        kill(server_pid, SIGTERM);
+        waitpid(server_pid, NULL, 0);
+        server_pid = 0;
+    }
+}
 
 static int start_server(char *url, size_t cap, unsigned synth)
 {
@@ -81,6 +72,8 @@ static int start_server(char *url, size_t cap, unsigned synth)
     if (pipe(fd) != 0)
         return -1;
     server_pid = fork();
+    if (server_pid > 0)
+        atexit(stop_server);
     if (server_pid == 0) {
         dup2(fd[1], 1);
         close(fd[0]);
@@ -124,7 +117,7 @@ static double raw_run(const char *url, body *bodies, size_t n, int window)
     }
     size_t next = 0, done = 0;
     int *busy = calloc((size_t)window, sizeof *busy);
-    double t0 = now();
+    double t0 = ft_bench_wall();
     int failed = 0;
     while (done < n && !failed) {
         for (int i = 0; i < window && next < n; i++)
@@ -155,7 +148,7 @@ static double raw_run(const char *url, body *bodies, size_t n, int window)
         if (!finished && running)
             curl_multi_poll(m, NULL, 0, 100, NULL);
     }
-    double t = now() - t0;
+    double t = ft_bench_wall() - t0;
     for (int i = 0; i < window; i++)
         curl_easy_cleanup(h[i]);
     curl_multi_cleanup(m);
@@ -307,14 +300,14 @@ int main(int argc, char **argv)
         for (unsigned r = 0; r < reps; r++) {
             ib[r] = it[r] = rb[r] = ic[r] = rc[r] = 0;
             if (do_index) {
-                char dir[64];
-                const char *tmp = getenv("TMPDIR");
-                snprintf(dir, sizeof dir, "%s/ft_bench_eth.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-                if (!mkdtemp(dir))
+                char dir[4096];
+                if (ft_bench_mkdtemp(dir, sizeof dir, "ft_bench_eth") != 0)
                     return 1;
                 ft_store *st;
-                if (ft_store_open(&st, dir, FT_STORE_WRITE, &err) != FT_OK)
+                if (ft_store_open(&st, dir, FT_STORE_WRITE, &err) != FT_OK) {
+                    fprintf(stderr, "error: %s\n", err.msg);
                     return 1;
+                }
                 ft_eth_index_opts o;
                 memset(&o, 0, sizeof o);
                 o.chain = p;
@@ -324,11 +317,11 @@ int main(int argc, char **argv)
                 o.from = from;
                 o.to = to;
                 ft_eth_index_stats stats;
-                double c0 = cpu_now(), t0 = now();
+                double c0 = ft_bench_cpu(), t0 = ft_bench_wall();
                 ft_status s = ft_eth_index_rpc(st, &o, NULL, &stats, &err);
-                double t = now() - t0;
+                double t = ft_bench_wall() - t0;
                 ft_store_close(st);
-                double c = cpu_now() - c0;
+                double c = ft_bench_cpu() - c0;
                 /* the index must be the same every time (untimed) */
                 uint8_t dg[32];
                 char dh[65];
@@ -348,8 +341,8 @@ int main(int argc, char **argv)
                     }
                     memcpy(digest_hex, dh, sizeof dh);
                 }
-                char cmd[128];
-                snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+                char cmd[4200];
+                snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir); /* fits: dir < 4096 */
                 if (system(cmd) != 0)
                     return 1;
                 if (s != FT_OK) {
@@ -361,21 +354,21 @@ int main(int argc, char **argv)
                 ic[r] = c * 1e6 / (to - from + 1);
             }
             if (do_raw) {
-                double c0 = cpu_now();
+                double c0 = ft_bench_cpu();
                 double tr = raw_run(url, bodies, nb, win);
                 if (tr <= 0) {
                     fprintf(stderr, "error: raw requests failed\n");
                     return 1;
                 }
                 rb[r] = (to - from + 1) / tr;
-                rc[r] = (cpu_now() - c0) * 1e6 / (to - from + 1);
+                rc[r] = (ft_bench_cpu() - c0) * 1e6 / (to - from + 1);
             }
         }
-        qsort(ib, reps, sizeof *ib, cmp_d);
-        qsort(it, reps, sizeof *it, cmp_d);
-        qsort(rb, reps, sizeof *rb, cmp_d);
-        qsort(ic, reps, sizeof *ic, cmp_d);
-        qsort(rc, reps, sizeof *rc, cmp_d);
+        qsort(ib, reps, sizeof *ib, ft_bench_cmp_double);
+        qsort(it, reps, sizeof *it, ft_bench_cmp_double);
+        qsort(rb, reps, sizeof *rb, ft_bench_cmp_double);
+        qsort(ic, reps, sizeof *ic, ft_bench_cmp_double);
+        qsort(rc, reps, sizeof *rc, ft_bench_cmp_double);
         char a[64], b[64], c[64], d[32], e[40], f[40];
         snprintf(a, sizeof a, "%.0f / %.0f / %.0f", ib[0], ib[reps / 2], ib[reps - 1]);
         snprintf(b, sizeof b, "%.0f / %.0f / %.0f", it[0], it[reps / 2], it[reps - 1]);
@@ -394,10 +387,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < nb; i++)
         free(bodies[i].s);
     free(bodies);
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
-    }
+    stop_server();
     curl_global_cleanup();
     return 0;
 }

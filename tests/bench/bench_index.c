@@ -38,22 +38,9 @@
 #include "engine/log.h"
 #include "engine/store.h"
 
+#include "tests/bench/bench_util.h"
+
 #include "engine/banned.h"
-
-static double now_sec(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_sec(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-}
 
 /* The indexer's per-stage CPU seconds, read back from its two debug lines. */
 typedef struct stage_cpu {
@@ -158,7 +145,7 @@ static double raw_write(const char *dir, uint64_t n, size_t klen, size_t vlen, i
     if (!key || !val)
         return -1;
     size_t batch_bytes = 0;
-    double t0 = now_sec();
+    double t0 = ft_bench_wall();
     for (uint64_t i = 0; i < n; i++) {
         if (random_order) {
             uint8_t h[32];
@@ -182,7 +169,7 @@ static double raw_write(const char *dir, uint64_t n, size_t klen, size_t vlen, i
             batch_bytes = 0;
         }
     }
-    double t = now_sec() - t0;
+    double t = ft_bench_wall() - t0;
     leveldb_writebatch_destroy(wb);
     leveldb_writeoptions_destroy(wo);
     leveldb_close(db);
@@ -220,9 +207,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "error: unknown network '%s'\n", network);
         return 129;
     }
-    char tmpl[] = "/tmp/ft-bench-XXXXXX";
-    char *base = mkdtemp(tmpl);
-    if (!base)
+    char base[4000];
+    if (ft_bench_mkdtemp(base, sizeof base, "ft-bench") != 0)
         return 1;
     char idx[4096], raw[4096];
     snprintf(idx, sizeof idx, "%s", keep ? keep : base);
@@ -240,11 +226,11 @@ int main(int argc, char **argv)
     double load0[1] = {0};
     if (getloadavg(load0, 1) != 1)
         load0[0] = -1;
-    double c0 = cpu_sec();
-    double t0 = now_sec();
+    double c0 = ft_bench_cpu();
+    double t0 = ft_bench_wall();
     ft_status s = ft_btc_index_blocks(st, blocks, net, FT_BTC_HEIGHT_NONE, NULL, &stats, &err);
-    double t_index = now_sec() - t0;
-    double c_index = cpu_sec() - c0;
+    double t_index = ft_bench_wall() - t0;
+    double c_index = ft_bench_cpu() - c0;
     if (s != FT_OK) {
         fprintf(stderr, "error: %s\n", err.msg);
         return 1;

@@ -41,27 +41,9 @@
 #include "engine/snapshot.h"
 #include "engine/store.h"
 
+#include "tests/bench/bench_util.h"
+
 #include "engine/banned.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static const char *const graph_sections[] = {
     "graph_meta", "tx_time",  "tx_flags",     "tx_addr_new", "in_off",  "out_off",  "in_out",
@@ -94,7 +76,7 @@ int main(int argc, char **argv)
         omp_set_num_threads(threads);
         for (int r = 0; r < runs; r++) {
             ft_store *st = NULL;
-            double t0 = now(), c0 = cpu();
+            double t0 = ft_bench_wall(), c0 = ft_bench_cpu();
             if (ft_store_open(&st, argv[1], FT_STORE_READ, &err) != FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
@@ -104,33 +86,33 @@ int main(int argc, char **argv)
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
-            tl[r] = now() - t0;
-            cl[r] = cpu() - c0;
+            tl[r] = ft_bench_wall() - t0;
+            cl[r] = ft_bench_cpu() - c0;
             n_tx = g.n_tx;
             gbytes = ft_graph_bytes(&g);
             ft_graph_release(&g);
             ft_store_close(st);
 
             ft_snapshot s;
-            t0 = now();
-            c0 = cpu();
+            t0 = ft_bench_wall();
+            c0 = ft_bench_cpu();
             if (ft_snapshot_open(&s, argv[2], &err) != FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
-            double t1 = now();
+            double t1 = ft_bench_wall();
             if (ft_snapshot_verify(&s, graph_sections, N_GRAPH_SECTIONS, &err) != FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
-            double t2 = now();
+            double t2 = ft_bench_wall();
             if (ft_snapshot_graph(&s, &g, &err) != FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
-            double t3 = now();
+            double t3 = ft_bench_wall();
             ts[r] = t3 - t0;
-            cs[r] = cpu() - c0;
+            cs[r] = ft_bench_cpu() - c0;
             to[r] = t1 - t0;
             tv[r] = t2 - t1;
             tc[r] = t3 - t2;
@@ -138,7 +120,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
-            tt[r] = now() - t3;
+            tt[r] = ft_bench_wall() - t3;
             if (g.n_tx != n_tx) {
                 fprintf(stderr, "error: the snapshot has %u txs, the index %u\n", g.n_tx, n_tx);
                 return 1;
@@ -146,14 +128,14 @@ int main(int argc, char **argv)
             ft_graph_release(&g);
             ft_snapshot_close(&s);
         }
-        qsort(tl, (size_t)runs, sizeof *tl, cmp_d);
-        qsort(ts, (size_t)runs, sizeof *ts, cmp_d);
-        qsort(tc, (size_t)runs, sizeof *tc, cmp_d);
-        qsort(cl, (size_t)runs, sizeof *cl, cmp_d);
-        qsort(cs, (size_t)runs, sizeof *cs, cmp_d);
-        qsort(to, (size_t)runs, sizeof *to, cmp_d);
-        qsort(tv, (size_t)runs, sizeof *tv, cmp_d);
-        qsort(tt, (size_t)runs, sizeof *tt, cmp_d);
+        qsort(tl, (size_t)runs, sizeof *tl, ft_bench_cmp_double);
+        qsort(ts, (size_t)runs, sizeof *ts, ft_bench_cmp_double);
+        qsort(tc, (size_t)runs, sizeof *tc, ft_bench_cmp_double);
+        qsort(cl, (size_t)runs, sizeof *cl, ft_bench_cmp_double);
+        qsort(cs, (size_t)runs, sizeof *cs, ft_bench_cmp_double);
+        qsort(to, (size_t)runs, sizeof *to, ft_bench_cmp_double);
+        qsort(tv, (size_t)runs, sizeof *tv, ft_bench_cmp_double);
+        qsort(tt, (size_t)runs, sizeof *tt, ft_bench_cmp_double);
         printf("threads %d, %d runs, %u txs\n", threads, runs, n_tx);
         printf("  leveldb graph load   min %.4f  median %.4f  max %.4f s\n", tl[0],
                tl[runs / 2], tl[runs - 1]);
@@ -182,7 +164,7 @@ int main(int argc, char **argv)
         omp_set_num_threads(threads);
         for (int r = 0; r < runs; r++) {
             ft_store *st = NULL;
-            double t0 = now(), c0 = cpu();
+            double t0 = ft_bench_wall(), c0 = ft_bench_cpu();
             if (ft_store_open(&st, argv[1], FT_STORE_READ, &err) != FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
@@ -191,23 +173,23 @@ int main(int argc, char **argv)
             if (ft_cli_trace_job_prepare(&job, st, ft_btc_params_by_name("regtest"), argv[1],
                                          NULL) != 0)
                 return 1;
-            tl[r] = now() - t0;
-            cl[r] = cpu() - c0;
+            tl[r] = ft_bench_wall() - t0;
+            cl[r] = ft_bench_cpu() - c0;
             size_t n_inc = job.n_inc;
             ft_cli_trace_job_release(&job);
             ft_store_close(st);
             ft_cli_snap cs2;
-            t0 = now();
-            c0 = cpu();
+            t0 = ft_bench_wall();
+            c0 = ft_bench_cpu();
             if (ft_cli_snap_open(&cs2, argv[2]) != 0 ||
                 ft_cli_trace_job_from_snapshot(&job, &cs2, NULL) != 0 ||
                 ft_cli_trace_job_load_prices(&job) != 0)
                 return 1;
-            ts[r] = now() - t0;
-            cs[r] = cpu() - c0;
+            ts[r] = ft_bench_wall() - t0;
+            cs[r] = ft_bench_cpu() - c0;
             if (ft_cli_snap_text(&cs2) != 0)
                 return 1;
-            tj[r] = now() - t0;
+            tj[r] = ft_bench_wall() - t0;
             if (job.n_inc != n_inc) {
                 fprintf(stderr, "error: %zu incidents from the snapshot, %zu from the index\n",
                         job.n_inc, n_inc);
@@ -216,14 +198,14 @@ int main(int argc, char **argv)
             ft_cli_trace_job_release(&job);
             ft_cli_snap_close(&cs2);
         }
-        qsort(tl, (size_t)runs, sizeof *tl, cmp_d);
-        qsort(ts, (size_t)runs, sizeof *ts, cmp_d);
-        qsort(cl, (size_t)runs, sizeof *cl, cmp_d);
-        qsort(cs, (size_t)runs, sizeof *cs, cmp_d);
+        qsort(tl, (size_t)runs, sizeof *tl, ft_bench_cmp_double);
+        qsort(ts, (size_t)runs, sizeof *ts, ft_bench_cmp_double);
+        qsort(cl, (size_t)runs, sizeof *cl, ft_bench_cmp_double);
+        qsort(cs, (size_t)runs, sizeof *cs, ft_bench_cmp_double);
         printf("trace job inputs, threads %d\n", threads);
         printf("  leveldb prepare      min %.4f  median %.4f  max %.4f s\n", tl[0], tl[runs / 2],
                tl[runs - 1]);
-        qsort(tj, (size_t)runs, sizeof *tj, cmp_d);
+        qsort(tj, (size_t)runs, sizeof *tj, ft_bench_cmp_double);
         printf("  snapshot job         min %.4f  median %.4f  max %.4f s\n", ts[0], ts[runs / 2],
                ts[runs - 1]);
         printf("  snapshot job + text  min %.4f  median %.4f  max %.4f s  (%.1fx; what trace "

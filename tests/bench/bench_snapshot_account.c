@@ -26,27 +26,9 @@
 #include "engine/snapshot.h"
 #include "engine/store.h"
 
+#include "tests/bench/bench_util.h"
+
 #include "engine/banned.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static double cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static const char *const graph_fields[] = {"meta",        "xfer_from",  "xfer_to",    "xfer_tx",
                                            "xfer_time",   "xfer_kind",  "xfer_flags", "xfer_asset",
@@ -78,15 +60,15 @@ int main(int argc, char **argv)
         omp_set_num_threads(threads);
         for (int r = 0; r < runs; r++) {
             ft_store *st = NULL;
-            double t0 = now(), c0 = cpu();
+            double t0 = ft_bench_wall(), c0 = ft_bench_cpu();
             ft_graph g;
             if (ft_store_open(&st, argv[1], FT_STORE_READ, &err) != FT_OK ||
                 ft_graph_load_account(&g, st, (uint8_t)chain, &err) != FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
-            tl[r] = now() - t0;
-            cl[r] = cpu() - c0;
+            tl[r] = ft_bench_wall() - t0;
+            cl[r] = ft_bench_cpu() - c0;
             info.n_xfer = g.n_xfer;
             info.n_addr = g.n_addr;
             info.n_atx = g.n_atx;
@@ -95,15 +77,15 @@ int main(int argc, char **argv)
             ft_store_close(st);
 
             ft_snapshot s;
-            t0 = now();
-            c0 = cpu();
+            t0 = ft_bench_wall();
+            c0 = ft_bench_cpu();
             if (ft_snapshot_open(&s, argv[2], &err) != FT_OK ||
                 ft_snapshot_account_graph(&s, (uint8_t)chain, &g, &err) != FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
-            ts[r] = now() - t0;
-            cs[r] = cpu() - c0;
+            ts[r] = ft_bench_wall() - t0;
+            cs[r] = ft_bench_cpu() - c0;
             if (g.n_xfer != info.n_xfer || g.n_addr != info.n_addr) {
                 fprintf(stderr, "error: the snapshot's graph differs from the index's\n");
                 return 1;
@@ -111,10 +93,10 @@ int main(int argc, char **argv)
             ft_graph_release(&g);
             ft_snapshot_close(&s);
         }
-        qsort(tl, (size_t)runs, sizeof *tl, cmp_d);
-        qsort(ts, (size_t)runs, sizeof *ts, cmp_d);
-        qsort(cl, (size_t)runs, sizeof *cl, cmp_d);
-        qsort(cs, (size_t)runs, sizeof *cs, cmp_d);
+        qsort(tl, (size_t)runs, sizeof *tl, ft_bench_cmp_double);
+        qsort(ts, (size_t)runs, sizeof *ts, ft_bench_cmp_double);
+        qsort(cl, (size_t)runs, sizeof *cl, ft_bench_cmp_double);
+        qsort(cs, (size_t)runs, sizeof *cs, ft_bench_cmp_double);
         printf("threads %d, %d runs each, alternating:\n", threads, runs);
         printf(
             "  leveldb account graph  min %.3f  median %.3f  max %.3f ms  (cpu median %.3f ms)\n",

@@ -36,28 +36,9 @@
 #include "engine/query.h"
 #include "engine/trace.h"
 
+#include "tests/bench/bench_util.h"
+
 #include "engine/banned.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* CPU seconds of the whole process (all threads): steadier than wall time on a busy machine. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Plain reachability: txs reachable from the seeds of incident inc. Returns visits. */
 static uint64_t bfs(const ft_graph *g, const ft_trace_seed *s, size_t n, uint32_t inc,
@@ -148,13 +129,13 @@ int main(int argc, char **argv)
         return 1;
     }
     ft_graph g;
-    double t0 = now();
+    double t0 = ft_bench_wall();
     if (ft_graph_load_utxo(&g, st, FT_CHAIN_BTC, &err) != FT_OK) {
         fprintf(stderr, "error: %s\n", err.msg);
         ft_store_close(st);
         return 1;
     }
-    double t_load = now() - t0;
+    double t_load = ft_bench_wall() - t0;
     ft_incident_set set;
     memset(&set, 0, sizeof set);
     if (ft_incidents_scan(st, FT_CHAIN_BTC, &set, &err) != FT_OK || set.n == 0) {
@@ -206,7 +187,7 @@ int main(int argc, char **argv)
         omp_set_num_threads(threads);
         uint64_t bfs_visits = 0, trace_visits = 0;
         for (int r = 0; r < runs; r++) {
-            double a = now(), ca = cpu_now();
+            double a = ft_bench_wall(), ca = ft_bench_cpu();
             uint64_t v = 0;
 #pragma omp parallel
             {
@@ -219,27 +200,27 @@ int main(int argc, char **argv)
                 free(sn);
                 free(q);
             }
-            tb[r] = now() - a;
-            cb[r] = cpu_now() - ca;
+            tb[r] = ft_bench_wall() - a;
+            cb[r] = ft_bench_cpu() - ca;
             bfs_visits = v;
             ft_trace_result res;
             ft_trace_opts o = {.models = models, .max_hops = FT_TRACE_NO_HOP_LIMIT};
-            a = now();
-            ca = cpu_now();
+            a = ft_bench_wall();
+            ca = ft_bench_cpu();
             if (ft_trace_run(&res, &g, cat, NULL, seeds, n_seeds, names, n_inc, &o, &err) !=
                 FT_OK) {
                 fprintf(stderr, "error: %s\n", err.msg);
                 return 1;
             }
-            tt[r] = now() - a;
-            ct[r] = cpu_now() - ca;
+            tt[r] = ft_bench_wall() - a;
+            ct[r] = ft_bench_cpu() - ca;
             trace_visits = res.tx_visited;
             ft_trace_result_release(&res);
         }
-        qsort(tb, (size_t)runs, sizeof *tb, cmp_d);
-        qsort(tt, (size_t)runs, sizeof *tt, cmp_d);
-        qsort(cb, (size_t)runs, sizeof *cb, cmp_d);
-        qsort(ct, (size_t)runs, sizeof *ct, cmp_d);
+        qsort(tb, (size_t)runs, sizeof *tb, ft_bench_cmp_double);
+        qsort(tt, (size_t)runs, sizeof *tt, ft_bench_cmp_double);
+        qsort(cb, (size_t)runs, sizeof *cb, ft_bench_cmp_double);
+        qsort(ct, (size_t)runs, sizeof *ct, ft_bench_cmp_double);
         double mb = tb[runs / 2], mt = tt[runs / 2];
         printf("threads %d: bfs   min %.4f median %.4f max %.4f s, %llu tx visits, %.0f visits/s\n",
                threads, tb[0], mb, tb[runs - 1], (unsigned long long)bfs_visits,
