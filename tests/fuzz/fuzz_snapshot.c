@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "engine/graph.h"
-#include "engine/reader.h"
 #include "engine/snapshot.h"
+#include "tests/fuzz/fuzz_sections.h"
 #include "tests/fuzz/fuzz_util.h"
 
 #include "engine/banned.h"
@@ -138,24 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ft_snapshot_input in[FT_SNAPSHOT_GRAPH_SECTIONS];
     size_t n = 0;
     ft_snapshot_graph_sections(&empty, meta, in, &n);
-    ft_reader r;
-    ft_reader_init(&r, data + 1, size - 1);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t count = 8;
-        if (i > 0 && !ft_reader_u32le(&r, &count))
-            break;
-        uint64_t can = r.left / in[i].elem_size;
-        if (count > can)
-            count = (uint32_t)can;
-        const uint8_t *p = ft_reader_ptr(&r, (size_t)count * in[i].elem_size);
-        if (i == 0 && count < 8)
-            break;
-        in[m] = in[i];
-        in[m].count = count;
-        in[m].data = count ? p : NULL;
-        m++;
-    }
+    size_t m = ft_fuzz_fill_sections(in, n, data + 1, size - 1);
     ft_err err;
     ft_err_clear(&err);
     if (ft_snapshot_write(path, in, m, &err) != FT_OK)
