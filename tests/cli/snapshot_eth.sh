@@ -90,17 +90,15 @@ one_error_line nope
 grep -q "^error: no incident 'nope' in snapshot '$TMP/s.ftsnap'$" "$TMP/nope.err" && ok || ko "nope: $(cat "$TMP/nope.err")"
 
 # 2. MPI
-MPIRUN=${MPIEXEC:-$(command -v mpirun || true)}
+source "$ROOT/tests/integration/mpi_lib.sh"
 if [ "${FT_MPI:-0}" = 1 ] && [ -n "$MPIRUN" ] && [ -x "$MPIRUN" ]; then
-    MPIOPTS=(--oversubscribe)
-    [ "$(id -u)" = 0 ] && MPIOPTS+=(--allow-run-as-root)
     for np in 2 3; do
-        rc=0
-        ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$MPIRUN" "${MPIOPTS[@]}" -np $np "$FT" --threads 1 trace --all --snapshot "$TMP/s.ftsnap" --out "$TMP/m$np" >"$TMP/m$np.out" 2>"$TMP/m$np.err" || rc=$?
+        mpi m$np $np --threads 1 trace --all --snapshot "$TMP/s.ftsnap" --out "$TMP/m$np"
+        rc=$(cat "$TMP/m$np.rc")
         [ "$rc" = 0 ] && ok || ko "mpirun -np $np exited $rc: $(cat "$TMP/m$np.err")"
         same_dir "$TMP/t_idx" "$TMP/m$np"
-        rc=0
-        ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" "$MPIRUN" "${MPIOPTS[@]}" -np $np "$FT" trace --incident eth-1 --model fifo --max-hops 2 --snapshot "$TMP/s.ftsnap" --out "$TMP/m1_$np" >"$TMP/m1_$np.out" 2>"$TMP/m1_$np.err" || rc=$?
+        mpi m1_$np $np trace --incident eth-1 --model fifo --max-hops 2 --snapshot "$TMP/s.ftsnap" --out "$TMP/m1_$np"
+        rc=$(cat "$TMP/m1_$np.rc")
         [ "$rc" = 0 ] && ok || ko "mpirun -np $np eth-1 exited $rc: $(cat "$TMP/m1_$np.err")"
         same_dir "$TMP/t_idx1" "$TMP/m1_$np"
     done
